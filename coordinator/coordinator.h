@@ -1,0 +1,64 @@
+// The Gridless coordinator as a library: a gRPC server holding the job table,
+// the ready queue, the leases and the reduce.  `gridless-coordinator` is a thin
+// main around it, and `gridless run` embeds it in the CLI process.
+//
+// Thread-safety: Start, address, Shutdown and Wait may be called from any
+// thread; Shutdown is idempotent.
+#ifndef GRIDLESS_COORDINATOR_COORDINATOR_H_
+#define GRIDLESS_COORDINATOR_COORDINATOR_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "jobs/job.h"
+
+namespace gridless {
+
+struct CoordinatorOptions {
+  // HOST:PORT to serve gRPC on.  Port 0 picks a free port (see address()).
+  // Loopback by default.
+  std::string listen = "127.0.0.1:7070";
+  // HOST:PORT for the HTTP endpoints /healthz and /metrics; "" = none.
+  std::string http_listen;
+  // A lease not renewed by a heartbeat for this long goes back to the queue.
+  absl::Duration lease_timeout = absl::Seconds(10);
+  // Retry backoff: base * 2^(attempt-1), capped, with full jitter.
+  absl::Duration backoff_base = absl::Milliseconds(50);
+  absl::Duration backoff_max = absl::Seconds(5);
+  // Used when a JobSpec leaves max_attempts at 0.
+  uint32_t default_max_attempts = 3;
+  // Kinds known to this coordinator; nullptr = JobRegistry::Global().
+  const JobRegistry* registry = nullptr;
+  // Time source; nullptr = RealClock.
+  const Clock* clock = nullptr;
+  // Log connections, job ends and failures to stderr.
+  bool verbose = true;
+};
+
+class Coordinator {
+ public:
+  // Binds and starts serving.  UNAVAILABLE when the address cannot be bound
+  // (names the address), INVALID_ARGUMENT when it is malformed.
+  static absl::StatusOr<std::unique_ptr<Coordinator>> Start(
+      const CoordinatorOptions& options);
+
+  virtual ~Coordinator() = default;
+  // The bound gRPC address, "HOST:PORT" with the real port.
+  virtual std::string address() const = 0;
+  // Tells workers to drain, stops accepting RPCs and returns when the server
+  // has stopped.  Idempotent.
+  virtual void Shutdown() = 0;
+  // Blocks until Shutdown has completed.
+  virtual void Wait() = 0;
+};
+
+// main() of gridless-coordinator: parses flags, starts, waits for SIGINT or
+// SIGTERM, shuts down.  Link your own kinds into JobRegistry::Global() first.
+int CoordinatorMain(int argc, char** argv);
+
+}  // namespace gridless
+
+#endif  // GRIDLESS_COORDINATOR_COORDINATOR_H_

@@ -1,0 +1,14 @@
+#include "jobs/builtin_kinds.h"
+
+namespace gridless {
+
+void RegisterBuiltinKinds(JobRegistry& registry) {
+  for (auto* factory : {&NewPiKind, &NewOptionMcKind, &NewNoopKind}) {
+    auto kind = factory();
+    if (!registry.Find(kind->Name()).ok()) {
+      (void)registry.Register(std::move(kind));
+    }
+  }
+}
+
+}  // namespace gridless

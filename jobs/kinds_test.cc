@@ -1,0 +1,153 @@
+// The built-in kinds: closed forms, statistics, Merge associativity, and
+// order independence through the local runner.
+#include <cmath>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "jobs/job.h"
+#include "jobs/local_run.h"
+#include "jobs/option_pricing.h"
+
+namespace gridless {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::JobSpec Spec(const std::string& kind, uint64_t seed,
+                 const std::string& params_json) {
+  v1::JobSpec spec;
+  spec.set_kind(kind);
+  spec.set_seed(seed);
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(params_json,
+                                                          spec.mutable_params())
+                  .ok());
+  return spec;
+}
+
+const JobKind& Kind(const std::string& name) {
+  return **JobRegistry::Global().Find(name);
+}
+
+double Field(const google::protobuf::Struct& s, const std::string& name) {
+  return s.fields().at(name).number_value();
+}
+
+TEST(BlackScholesTest, HaugCheckValues) {
+  EXPECT_NEAR(BlackScholesPrice(true, 60, 65, 0.08, 0, 0.30, 0.25), 2.1334,
+              5e-5);
+  EXPECT_NEAR(BlackScholesPrice(false, 100, 95, 0.10, 0.05, 0.20, 0.5), 2.4648,
+              5e-5);
+}
+
+TEST(OptionMcTest, CallWithinFourStandardErrorsOfBlackScholes) {
+  auto r = RunJobLocally(Kind("option-mc"),
+                         Spec("option-mc", 7,
+                              R"({"option": "call", "spot": 60, "strike": 65,
+                                  "rate": 0.08, "volatility": 0.3,
+                                  "maturity": 0.25, "paths": 400000,
+                                  "tasks": 16})"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NEAR(Field(*r, "closed_form"), 2.1334, 5e-5);
+  EXPECT_GT(Field(*r, "stderr"), 0);
+  EXPECT_NEAR(Field(*r, "price"), Field(*r, "closed_form"),
+              4 * Field(*r, "stderr"));
+}
+
+TEST(OptionMcTest, PutWithDividendWithinFourStandardErrors) {
+  auto r = RunJobLocally(Kind("option-mc"),
+                         Spec("option-mc", 11,
+                              R"({"option": "put", "spot": 100, "strike": 95,
+                                  "rate": 0.10, "dividend": 0.05,
+                                  "volatility": 0.2, "maturity": 0.5,
+                                  "paths": 400000, "tasks": 10})"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NEAR(Field(*r, "closed_form"), 2.4648, 5e-5);
+  EXPECT_NEAR(Field(*r, "price"), Field(*r, "closed_form"),
+              4 * Field(*r, "stderr"));
+}
+
+TEST(OptionMcTest, ResultIsBitIdenticalForAnyTaskOrder) {
+  auto spec = Spec("option-mc", 3, R"({"paths": 50000, "tasks": 37})");
+  auto a = RunJobLocally(Kind("option-mc"), spec);
+  auto b = RunJobLocally(Kind("option-mc"), spec, {.shuffle_seed = 99});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(Field(*a, "price"), Field(*b, "price"));
+  EXPECT_EQ(Field(*a, "stderr"), Field(*b, "stderr"));
+}
+
+TEST(OptionMcTest, BadParameterIsNamed) {
+  auto r = RunJobLocally(Kind("option-mc"),
+                         Spec("option-mc", 1, R"({"volatility": -0.2})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("\"volatility\""));
+}
+
+TEST(PiTest, EstimateWithinFourStandardErrors) {
+  auto r = RunJobLocally(Kind("pi"),
+                         Spec("pi", 5, R"({"samples": 1000000, "tasks": 8})"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NEAR(Field(*r, "estimate"), M_PI, 4 * Field(*r, "stderr"));
+}
+
+TEST(NoopTest, CountsEveryTaskOnceAndInjectsFailures) {
+  auto r = RunJobLocally(Kind("noop"), Spec("noop", 0, R"({"tasks": 100})"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Field(*r, "tasks_merged"), 100);
+  EXPECT_EQ(Field(*r, "index_sum"), 5050);
+  auto f = RunJobLocally(Kind("noop"),
+                         Spec("noop", 0, R"({"tasks": 10, "fail": [3]})"));
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(f.status().message(), HasSubstr("task 3"));
+}
+
+// Merge(Merge(a, b), c) == Merge(a, Merge(b, c)): exactly for counts, within
+// rounding for floating-point sums.
+class MergeAssociativityTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(MergeAssociativityTest, ThreeTasks) {
+  const std::string kind_name = GetParam();
+  const JobKind& kind = Kind(kind_name);
+  auto spec = Spec(kind_name, 17,
+                   kind_name == "noop" ? R"({"tasks": 3})"
+                   : kind_name == "pi" ? R"({"samples": 3000, "tasks": 3})"
+                                       : R"({"paths": 3000, "tasks": 3})");
+  JobContext job{"t", spec, Params(spec.params())};
+  auto tasks = kind.Plan(PlanContext{job, 0, ""});
+  ASSERT_TRUE(tasks.ok()) << tasks.status();
+  ASSERT_EQ(tasks->size(), 3u);
+  auto runner = kind.Prepare(job);
+  ASSERT_TRUE(runner.ok());
+  CancelToken never;
+  std::vector<std::string> p;
+  for (uint64_t i = 0; i < 3; ++i) {
+    auto out = (*runner)->Run(TaskContext{0, i, 1, (*tasks)[i], &never});
+    ASSERT_TRUE(out.ok()) << out.status();
+    p.push_back(*out);
+  }
+  std::string left = p[0];
+  ASSERT_TRUE(kind.Merge(left, p[1], job).ok());
+  ASSERT_TRUE(kind.Merge(left, p[2], job).ok());
+  std::string bc = p[1];
+  ASSERT_TRUE(kind.Merge(bc, p[2], job).ok());
+  std::string right = p[0];
+  ASSERT_TRUE(kind.Merge(right, bc, job).ok());
+  auto l = kind.Finalize(job, left);
+  auto r = kind.Finalize(job, right);
+  ASSERT_TRUE(l.ok() && r.ok());
+  for (const auto& [name, value] : l->fields()) {
+    double a = value.number_value(), b = r->fields().at(name).number_value();
+    EXPECT_NEAR(a, b, 1e-12 * std::max(1.0, std::fabs(a))) << name;
+  }
+  // The empty accumulator is the identity.
+  std::string empty;
+  ASSERT_TRUE(kind.Merge(empty, p[0], job).ok());
+  EXPECT_EQ(empty, p[0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(Builtins, MergeAssociativityTest,
+                         ::testing::Values("noop", "pi", "option-mc"));
+
+}  // namespace
+}  // namespace gridless
