@@ -29,7 +29,7 @@ test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
 
 bench: build
-	$(BUILD_DIR)/bin/bench_dispatch
+	bench/dispatch/run.sh $(BUILD_DIR)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

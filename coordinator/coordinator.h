@@ -36,18 +36,24 @@ struct CoordinatorOptions {
   const Clock* clock = nullptr;
   // Log connections, job ends and failures to stderr.
   bool verbose = true;
+  // On Shutdown, how long workers get to finish running tasks and say
+  // Goodbye after Drain before their streams are cut.
+  absl::Duration drain_timeout = absl::Seconds(5);
 };
 
 class Coordinator {
  public:
   // Binds and starts serving.  UNAVAILABLE when the address cannot be bound
-  // (names the address), INVALID_ARGUMENT when it is malformed.
+  // (names the address), INVALID_ARGUMENT when it is malformed.  The same
+  // for http_listen.
   static absl::StatusOr<std::unique_ptr<Coordinator>> Start(
       const CoordinatorOptions& options);
 
   virtual ~Coordinator() = default;
   // The bound gRPC address, "HOST:PORT" with the real port.
   virtual std::string address() const = 0;
+  // The bound HTTP address ("HOST:PORT"), "" when http_listen was empty.
+  virtual std::string http_address() const { return ""; }
   // Tells workers to drain, stops accepting RPCs and returns when the server
   // has stopped.  Idempotent.
   virtual void Shutdown() = 0;

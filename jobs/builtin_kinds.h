@@ -12,6 +12,12 @@ namespace gridless {
 std::unique_ptr<JobKind> NewPiKind();
 std::unique_ptr<JobKind> NewOptionMcKind();
 std::unique_ptr<JobKind> NewNoopKind();
+std::unique_ptr<JobKind> NewLoanMcKind();
+// jobs/mapreduce/: map-reduce with a shuffle, and exec.
+std::unique_ptr<JobKind> NewWordcountKind();
+std::unique_ptr<JobKind> NewSortKind();
+std::unique_ptr<JobKind> NewGroupbyKind();
+std::unique_ptr<JobKind> NewExecKind();
 
 }  // namespace gridless
 

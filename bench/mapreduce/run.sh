@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# bench/mapreduce/run.sh: Gridless map-reduce against the usual tools, on one
+# generated data set and the same cores, in one run (issue 5):
+#   word count  vs  LC_ALL=C tr -cs A-Za-z '\n' | sort | uniq -c,  and Dask bag
+#   sort        vs  LC_ALL=C sort --parallel=2 -S 50%
+#   group-by    vs  Dask dataframe (uservisits aggregation, prefix 8)
+# Prints a table: seconds, MB/s of input, and speed-up (their time / ours),
+# beside the disk's sequential read rate.  Each input is read once before the
+# timings, so every tool starts from a warm page cache.
+#
+# usage: bench/mapreduce/run.sh [--size-mb N | --1gb] [--workers N]
+#                               [--build DIR] [--work DIR] [--keep]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+size_mb=100
+workers=2
+build="$root/build"
+work=""
+keep=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --size-mb) size_mb=$2; shift 2 ;;
+    --1gb) size_mb=1000; shift ;;
+    --workers) workers=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+gridless="$build/bin/gridless"
+if [[ ! -x "$gridless" ]]; then
+  echo "run.sh: $gridless not found; build it (cmake --build $build --target gridless gridless-worker) or pass --build DIR" >&2
+  exit 2
+fi
+if [[ -z "$work" ]]; then
+  work=$(mktemp -d "${TMPDIR:-/tmp}/gridless-mr-bench.XXXXXX")
+fi
+mkdir -p "$work"
+cleanup() { if [[ $keep == 0 ]]; then rm -rf "$work"; fi; }
+trap cleanup EXIT
+
+bytes=$((size_mb * 1000 * 1000))
+# About 8 map tasks per data set, at least 8 MB each.
+split=$((bytes / 8)); if (( split < 8000000 )); then split=8000000; fi
+reducers=4
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+echo "== generating ${size_mb} MB data sets in $work" >&2
+"$gridless" gen-text --bytes "$bytes" --out "$work/text.txt" --seed 1 >&2
+"$gridless" gen-records --count $((bytes / 100)) --out "$work/records.dat" --seed 1 >&2
+"$gridless" gen-bdb --table uservisits --bytes "$bytes" --out "$work/uservisits.csv" --seed 1 >&2
+
+# Sequential read rate of the disk (O_DIRECT, bypassing the page cache).
+disk_rate=$(dd if="$work/records.dat" of=/dev/null bs=4M iflag=direct 2>&1 | tail -1 | awk -F, '{print $NF}')
+for f in text.txt records.dat uservisits.csv; do cat "$work/$f" > /dev/null; done
+
+job() {  # job NAME KIND PARAMS-JSON
+  cat > "$work/$1.json" <<JSON
+{"kind": "$2", "params": $3}
+JSON
+}
+job wc wordcount "{\"input\": \"$work/text.txt\", \"output\": \"$work/wc-out\", \"reducers\": $reducers, \"split_bytes\": $split, \"sync_output\": false}"
+job sort sort "{\"input\": \"$work/records.dat\", \"output\": \"$work/sort-out\", \"reducers\": $reducers, \"split_bytes\": $split, \"sync_output\": false}"
+job groupby groupby "{\"input\": \"$work/uservisits.csv\", \"output\": \"$work/gb-out\", \"reducers\": $reducers, \"split_bytes\": $split, \"query\": \"aggregation\", \"prefix_length\": 8, \"sync_output\": false}"
+
+rows=()
+record() {  # record WORKLOAD TOOL SECONDS INPUT-FILE
+  local mbs
+  mbs=$(awk -v s="$3" -v b="$(stat -c %s "$4")" 'BEGIN { printf "%.1f", b / 1e6 / s }')
+  rows+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$mbs")
+  echo "   $1 / $2: $3 s ($mbs MB/s)" >&2
+}
+run_gridless() {  # run_gridless NAME WORKLOAD INPUT
+  local t0 t1
+  t0=$(now)
+  "$gridless" run "$work/$1.json" --workers "$workers" --json > "$work/$1.result.json"
+  t1=$(now)
+  record "$2" "gridless ($workers workers)" "$(elapsed "$t0" "$t1")" "$3"
+}
+
+dask_seconds() {  # dask_seconds QUERY INPUT OUTDIR [ARGS...]: compute seconds
+  local line
+  line=$(/usr/bin/python3 "$here/dask_bench.py" "$@" --workers "$workers" 2>"$work/dask.log" | tail -1 || true)
+  if [[ $line != seconds=* ]]; then
+    echo "run.sh: Dask $1 failed; see $work/dask.log" >&2
+    tail -5 "$work/dask.log" >&2
+    exit 1
+  fi
+  line=${line#seconds=}
+  echo "${line%% *}"
+}
+
+echo "== word count" >&2
+run_gridless wc "word count" "$work/text.txt"
+t0=$(now)
+LC_ALL=C tr -cs A-Za-z '\n' < "$work/text.txt" | LC_ALL=C sort | uniq -c > "$work/wc-tr.txt"
+t1=$(now)
+record "word count" "tr + sort + uniq -c" "$(elapsed "$t0" "$t1")" "$work/text.txt"
+mkdir -p "$work/wc-dask"
+record "word count" "Dask bag ($workers procs)" \
+  "$(dask_seconds wordcount "$work/text.txt" "$work/wc-dask")" "$work/text.txt"
+ours=$(cat "$work"/wc-out/part-* | wc -l)
+theirs=$(awk '$2 != ""' "$work/wc-tr.txt" | wc -l)
+[[ $ours == "$theirs" ]] || echo "   WARNING: distinct words differ: gridless $ours, tr $theirs" >&2
+
+echo "== sort" >&2
+run_gridless sort "sort" "$work/records.dat"
+"$gridless" validate-sort "$work/records.dat" --output "$work/sort-out" >&2
+t0=$(now)
+LC_ALL=C sort --parallel=2 -S 50% -o "$work/sorted-by-sort.dat" "$work/records.dat"
+t1=$(now)
+record "sort" "sort --parallel=2 -S 50%" "$(elapsed "$t0" "$t1")" "$work/records.dat"
+cmp -s <(cat "$work"/sort-out/part-*) "$work/sorted-by-sort.dat" ||
+  echo "   WARNING: gridless sort output differs from sort(1)" >&2
+
+echo "== group-by" >&2
+run_gridless groupby "group-by" "$work/uservisits.csv"
+mkdir -p "$work/gb-dask"
+record "group-by" "Dask dataframe ($workers procs)" \
+  "$(dask_seconds groupby "$work/uservisits.csv" "$work/gb-dask" --prefix 8)" \
+  "$work/uservisits.csv"
+ours=$(cat "$work"/gb-out/part-* | wc -l)
+theirs=$(wc -l < "$work/gb-dask/result.tsv")
+[[ $ours == "$theirs" ]] || echo "   WARNING: groups differ: gridless $ours, dask $theirs" >&2
+
+echo
+echo "Data: ${size_mb} MB per data set, $(nproc) cores, disk sequential read ${disk_rate# } (O_DIRECT)"
+echo
+printf '| %-10s | %-32s | %8s | %8s | %-22s |\n' workload tool seconds "MB/s" "gridless speed-up"
+printf '|%s|%s|%s|%s|%s|\n' ------------ ---------------------------------- ---------- ---------- ------------------------
+declare -A ours_s
+for r in "${rows[@]}"; do
+  IFS=$'\t' read -r w t s m <<< "$r"
+  if [[ $t == gridless* ]]; then ours_s[$w]=$s; fi
+done
+for r in "${rows[@]}"; do
+  IFS=$'\t' read -r w t s m <<< "$r"
+  if [[ $t == gridless* ]]; then
+    ratio="-"
+  else
+    ratio=$(awk -v a="$s" -v b="${ours_s[$w]}" 'BEGIN { printf "%.2fx", a / b }')
+  fi
+  printf '| %-10s | %-32s | %8s | %8s | %-22s |\n' "$w" "$t" "$s" "$m" "$ratio"
+done
+echo
+echo "(speed-up = the tool's time / gridless's time; > 1 means gridless is faster."
+echo " gridless times include starting the coordinator and $workers worker processes;"
+echo " Dask times exclude cluster start-up.)"

@@ -1,0 +1,156 @@
+// The subcommands that talk to a running gridless-coordinator: submit,
+// watch, result, cancel, list.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "cli/cli.h"
+#include "cli/command_flags.h"
+#include "cli/commands.h"
+#include "cli/job_client.h"
+#include "cli/print_result.h"
+#include "cli/progress_line.h"
+#include "cli/result_output.h"
+#include "common/job_file.h"
+
+namespace gridless {
+namespace {
+
+// Watches `job_id` to its final state, drawing progress on stderr unless
+// `quiet`.
+absl::StatusOr<v1::Progress> WatchToEnd(JobClient& client,
+                                        const std::string& job_id, bool quiet) {
+  ProgressLine line(stderr, ::isatty(STDERR_FILENO) == 1);
+  return client.Watch(job_id, 0.25, [&](const v1::Progress& p) {
+    if (!quiet) line.Update(p);
+  });
+}
+
+}  // namespace
+
+int SubmitCommand(const std::vector<std::string>& args) {
+  std::string address;
+  FlagSet fs("gridless submit",
+             "Submits a job to a running coordinator and prints its id on "
+             "stdout.");
+  AddCoordinatorFlag(fs, &address);
+  if (auto exit = ParseCommandFlags(fs, args, "submit", "JOB.json", 1, 1)) {
+    return *exit;
+  }
+  const std::string& file = fs.positional()[0];
+  if (auto s = ValidateAddress(address, "flag --coordinator"); !s.ok()) {
+    return ReportError(s);
+  }
+  auto spec = ReadJobFile(file);
+  if (!spec.ok()) return ReportError(spec.status().message(), kExitUsage);
+  auto client = JobClient::Connect(address);
+  if (!client.ok()) return ReportError(client.status());
+  auto submitted = (*client)->Submit(*spec);
+  if (!submitted.ok()) {
+    const absl::Status& s = submitted.status();
+    if (ExitCodeFor(s) == kExitUsage) {
+      return ReportError(absl::StrCat(file, ": ", s.message()), kExitUsage);
+    }
+    return ReportError(s);
+  }
+  std::printf("%s\n", submitted->job_id().c_str());
+  return kExitOk;
+}
+
+int WatchCommand(const std::vector<std::string>& args) {
+  std::string address;
+  bool json = false;
+  bool quiet = false;
+  FlagSet fs("gridless watch",
+             "Shows a job's progress until it ends, then its result.  Exit "
+             "code 0 when it\nsucceeded, 1 when it failed or was cancelled.");
+  AddCoordinatorFlag(fs, &address);
+  fs.Bool("json", &json,
+          "print the result as one JSON object (see run --help)");
+  fs.Bool("quiet", &quiet, "no progress line on stderr");
+  if (auto exit = ParseCommandFlags(fs, args, "watch", "ID", 1, 1)) {
+    return *exit;
+  }
+  const std::string& id = fs.positional()[0];
+  auto client = JobClient::Connect(address);
+  if (!client.ok()) return ReportError(client.status());
+  auto last = WatchToEnd(**client, id, quiet);
+  if (!last.ok()) return ReportError(last.status());
+  auto result = (*client)->GetResult(id);
+  if (!result.ok()) return ReportError(result.status());
+  return PrintJobResult(*result, json);
+}
+
+int ResultCommand(const std::vector<std::string>& args) {
+  std::string address;
+  bool json = false;
+  bool wait = false;
+  FlagSet fs("gridless result",
+             "Prints a job's result.  Exit code 0 when the job succeeded, 1 "
+             "when it failed,\nwas cancelled or is still running.");
+  AddCoordinatorFlag(fs, &address);
+  fs.Bool("json", &json, "print one JSON object (see run --help)");
+  fs.Bool("wait", &wait, "wait for the job to end first");
+  if (auto exit = ParseCommandFlags(fs, args, "result", "ID", 1, 1)) {
+    return *exit;
+  }
+  const std::string& id = fs.positional()[0];
+  auto client = JobClient::Connect(address);
+  if (!client.ok()) return ReportError(client.status());
+  if (wait) {
+    auto last = WatchToEnd(**client, id, /*quiet=*/true);
+    if (!last.ok()) return ReportError(last.status());
+  }
+  auto result = (*client)->GetResult(id);
+  if (!result.ok()) return ReportError(result.status());
+  return PrintJobResult(*result, json);
+}
+
+int CancelCommand(const std::vector<std::string>& args) {
+  std::string address;
+  FlagSet fs("gridless cancel",
+             "Cancels a job: dispatch stops and workers drop its tasks.  A "
+             "job that already\nended is left as it is.");
+  AddCoordinatorFlag(fs, &address);
+  if (auto exit = ParseCommandFlags(fs, args, "cancel", "ID", 1, 1)) {
+    return *exit;
+  }
+  const std::string& id = fs.positional()[0];
+  auto client = JobClient::Connect(address);
+  if (!client.ok()) return ReportError(client.status());
+  auto state = (*client)->Cancel(id);
+  if (!state.ok()) return ReportError(state.status());
+  if (*state == v1::JOB_STATE_CANCELLED || *state == v1::JOB_STATE_RUNNING) {
+    std::printf("job %s cancelled\n", id.c_str());
+  } else {
+    std::printf("job %s had already %s\n", id.c_str(),
+                std::string(StateName(*state)).c_str());
+  }
+  return kExitOk;
+}
+
+int ListCommand(const std::vector<std::string>& args) {
+  std::string address;
+  bool json = false;
+  FlagSet fs("gridless list", "Lists the coordinator's jobs.");
+  AddCoordinatorFlag(fs, &address);
+  fs.Bool("json", &json, "print a JSON array of job objects");
+  if (auto exit = ParseCommandFlags(fs, args, "list", "", 0, 0)) return *exit;
+  auto client = JobClient::Connect(address);
+  if (!client.ok()) return ReportError(client.status());
+  auto jobs = (*client)->ListJobs();
+  if (!jobs.ok()) return ReportError(jobs.status());
+  if (json) {
+    std::string out = "[";
+    for (size_t i = 0; i < jobs->size(); ++i) {
+      absl::StrAppend(&out, i > 0 ? "," : "", ProgressToJson((*jobs)[i]));
+    }
+    std::printf("%s]\n", out.c_str());
+  } else {
+    std::fputs(JobListToText(*jobs).c_str(), stdout);
+  }
+  return kExitOk;
+}
+
+}  // namespace gridless

@@ -1,0 +1,196 @@
+// Coordinator::Start: wires the scheduler, the worker hub, the gRPC services,
+// the lease/retry ticker and the HTTP endpoint together, and takes them down
+// in order on Shutdown (drain workers, wake watchers, stop the server).
+#include "coordinator/coordinator.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "coordinator/address.h"
+#include "coordinator/http_server.h"
+#include "coordinator/job_service.h"
+#include "coordinator/metrics.h"
+#include "coordinator/scheduler.h"
+#include "coordinator/worker_hub.h"
+#include "coordinator/worker_stream.h"
+
+namespace gridless {
+namespace {
+
+// How often leases are checked for expiry and retries released.
+constexpr absl::Duration kTickInterval = absl::Milliseconds(25);
+
+HttpResponse Route(const HttpRequest& request, const Scheduler& scheduler) {
+  HttpResponse response;
+  if (request.path == "/healthz") {
+    response.body = "ok";
+  } else if (request.path == "/metrics") {
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = RenderMetrics(scheduler.Metrics());
+  } else {
+    response.status = 404;
+    response.body = absl::StrCat("no such page: ", request.path.substr(0, 100),
+                                 "; try /healthz or /metrics\n");
+  }
+  return response;
+}
+
+class CoordinatorImpl final : public Coordinator {
+ public:
+  explicit CoordinatorImpl(const CoordinatorOptions& options)
+      : options_(options) {
+    SchedulerOptions s;
+    s.registry =
+        options.registry != nullptr ? options.registry : &JobRegistry::Global();
+    s.clock = options.clock;
+    s.lease_timeout = options.lease_timeout;
+    s.backoff_base = options.backoff_base;
+    s.backoff_max = options.backoff_max;
+    s.default_max_attempts = options.default_max_attempts;
+    scheduler_ = std::make_unique<Scheduler>(s);
+    hub_ = std::make_unique<WorkerHub>(scheduler_.get(), options.verbose);
+    worker_service_ = std::make_unique<WorkerServiceImpl>(hub_.get());
+    job_service_ =
+        std::make_unique<JobServiceImpl>(scheduler_.get(), hub_.get());
+  }
+
+  ~CoordinatorImpl() override { Shutdown(); }
+
+  absl::Status Init() {
+    auto listen = ParseHostPort(options_.listen, "--listen");
+    if (!listen.ok()) return listen.status();
+    std::optional<HostPort> http;
+    if (!options_.http_listen.empty()) {
+      auto parsed = ParseHostPort(options_.http_listen, "--http");
+      if (!parsed.ok()) return parsed.status();
+      http = *parsed;
+    }
+    // gRPC logs its own multi-line complaint for an address it cannot bind;
+    // check first so that the user gets one clear line.
+    if (auto s = CheckBindable(*listen, "--listen"); !s.ok()) return s;
+    if (http.has_value()) {
+      auto server = HttpServer::Start(*http, [this](const HttpRequest& r) {
+        return Route(r, *scheduler_);
+      });
+      if (!server.ok()) return server.status();
+      http_ = *std::move(server);
+    }
+
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort(FormatHostPort(listen->host, listen->port),
+                             grpc::InsecureServerCredentials(), &port);
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    // Workers ping to keep idle streams alive; do not punish them for it.
+    builder.AddChannelArgument(
+        GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+    builder.SetMaxReceiveMessageSize(64 << 20);
+    builder.SetMaxSendMessageSize(64 << 20);
+    builder.RegisterService(worker_service_.get());
+    builder.RegisterService(job_service_.get());
+    server_ = builder.BuildAndStart();
+    if (server_ == nullptr || port == 0) {
+      server_.reset();
+      if (http_ != nullptr) http_->Stop();
+      return absl::UnavailableError(
+          absl::StrCat("--listen \"", options_.listen,
+                       "\": cannot listen there (the gRPC server failed to "
+                       "start)"));
+    }
+    address_ = FormatHostPort(listen->host, port);
+    ticker_ = std::thread([this] { TickLoop(); });
+    return absl::OkStatus();
+  }
+
+  std::string address() const override { return address_; }
+  std::string http_address() const override {
+    return http_ != nullptr ? http_->address() : "";
+  }
+
+  void Shutdown() override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (shutdown_started_) {
+        changed_.wait(lock, [this] { return shutdown_done_; });
+        return;
+      }
+      shutdown_started_ = true;
+    }
+    if (server_ != nullptr) {
+      hub_->DrainAll("coordinator shutting down");
+      if (!hub_->AwaitEmpty(absl::Now() + options_.drain_timeout)) {
+        hub_->Log(absl::StrCat(hub_->size(),
+                               " workers did not finish draining in time"));
+      }
+      scheduler_->Stop();  // ends Watch calls
+      server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+      server_->Wait();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ticker_ = true;
+    }
+    changed_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+    if (http_ != nullptr) http_->Stop();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      shutdown_done_ = true;
+    }
+    changed_.notify_all();
+  }
+
+  void Wait() override {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [this] { return shutdown_done_; });
+  }
+
+ private:
+  void TickLoop() {
+    const Clock* clock =
+        options_.clock != nullptr ? options_.clock : RealClock::Get();
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (changed_.wait_for(lock, absl::ToChronoMilliseconds(kTickInterval),
+                              [this] { return stop_ticker_; })) {
+          return;
+        }
+      }
+      hub_->Apply(scheduler_->Tick(clock->Now()));
+    }
+  }
+
+  const CoordinatorOptions options_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<WorkerHub> hub_;
+  std::unique_ptr<WorkerServiceImpl> worker_service_;
+  std::unique_ptr<JobServiceImpl> job_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpServer> http_;
+  std::string address_;
+  std::thread ticker_;
+
+  std::mutex mu_;
+  std::condition_variable changed_;  // shutdown progress, ticker stop
+  bool shutdown_started_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutdown_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ticker_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Start(
+    const CoordinatorOptions& options) {
+  auto coordinator = std::make_unique<CoordinatorImpl>(options);
+  if (auto s = coordinator->Init(); !s.ok()) return s;
+  return coordinator;
+}
+
+}  // namespace gridless

@@ -1,0 +1,103 @@
+// CoordinatorMain: the command line of gridless-coordinator.  Parses flags,
+// starts the coordinator, prints "gridless-coordinator listening on
+// HOST:PORT" (the only line on stdout, which scripts wait for), serves until
+// SIGINT or SIGTERM, then drains workers and exits 0.
+//
+// Exit codes: 0 after a signal-initiated shutdown, 2 for a bad flag or a
+// malformed address, 1 when the address cannot be bound.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/flags.h"
+#include "coordinator/coordinator.h"
+
+namespace gridless {
+namespace {
+
+constexpr char kProgram[] = "gridless-coordinator";
+
+int Fail(int code, absl::string_view message) {
+  std::fprintf(stderr, "%s: %.*s\n", kProgram, static_cast<int>(message.size()),
+               message.data());
+  return code;
+}
+
+}  // namespace
+
+int CoordinatorMain(int argc, char** argv) {
+  FlagSet flags(kProgram,
+                "Serves Gridless jobs: queues their tasks, leases them to "
+                "workers, retries failures and reduces the results.");
+  CoordinatorOptions options;
+  double lease_timeout_s = 10;
+  int64_t max_attempts = 3;
+  bool quiet = false;
+  flags.String("listen", &options.listen,
+               "HOST:PORT to serve gRPC on (port 0 picks a free port)");
+  flags.String("http", &options.http_listen,
+               "HOST:PORT for /healthz and /metrics (none when empty)");
+  flags.Double("lease-timeout", &lease_timeout_s, 0.1, 86400,
+               "seconds without a message from a worker before its tasks go "
+               "back to the queue");
+  flags.Int("max-attempts", &max_attempts, 1, 1000,
+            "attempts per task when a job does not set max_attempts");
+  flags.Bool("quiet", &quiet, "do not log workers and jobs to stderr");
+  if (auto s = flags.Parse(argc - 1, argv + 1); !s.ok()) {
+    // Some of FlagSet's messages already start with the program's name.
+    if (absl::StartsWith(s.message(), kProgram)) {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(s.message().size()),
+                   s.message().data());
+      return 2;
+    }
+    return Fail(2, s.message());
+  }
+  if (flags.help()) {
+    std::fputs(flags.Usage().c_str(), stdout);
+    return 0;
+  }
+  if (!flags.positional().empty()) {
+    return Fail(2, absl::StrCat("unexpected argument \"", flags.positional()[0],
+                                "\"; this program takes flags only "
+                                "(see --help)"));
+  }
+  options.lease_timeout = absl::Seconds(lease_timeout_s);
+  options.default_max_attempts = static_cast<uint32_t>(max_attempts);
+  options.verbose = !quiet;
+
+  // Block the stop signals in every thread (gRPC's inherit the mask) and
+  // wait for them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto coordinator = Coordinator::Start(options);
+  if (!coordinator.ok()) {
+    const absl::Status& s = coordinator.status();
+    return Fail(s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1,
+                s.message());
+  }
+  std::printf("%s listening on %s\n", kProgram,
+              (*coordinator)->address().c_str());
+  std::fflush(stdout);
+  if (!(*coordinator)->http_address().empty() && !quiet) {
+    std::fprintf(stderr, "%s: HTTP (/healthz, /metrics) on %s\n", kProgram,
+                 (*coordinator)->http_address().c_str());
+  }
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  if (!quiet) {
+    std::fprintf(stderr, "%s: %s received, draining workers\n", kProgram,
+                 signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  }
+  (*coordinator)->Shutdown();
+  return 0;
+}
+
+}  // namespace gridless

@@ -1,0 +1,90 @@
+// JobService handlers (see job_service.h).
+#include "coordinator/job_service.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+
+namespace gridless {
+namespace {
+
+grpc::Status CheckJobId(const std::string& id) {
+  if (id.empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "job_id is empty; expected an id such as job-1");
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status JobServiceImpl::Submit(grpc::ServerContext*,
+                                    const v1::SubmitRequest* request,
+                                    v1::SubmitResponse* response) {
+  auto submitted = scheduler_->Submit(request->spec());
+  if (!submitted.ok()) return ToGrpcStatus(submitted.status());
+  *response = *std::move(submitted);
+  hub_->Log(absl::StrCat("job ", response->job_id(), " submitted: kind ",
+                         request->spec().kind(), ", ", response->tasks(),
+                         " tasks"));
+  if (response->tasks() > 0) hub_->WakeAll();
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::Watch(grpc::ServerContext* context,
+                                   const v1::WatchRequest* request,
+                                   grpc::ServerWriter<v1::Progress>* writer) {
+  if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
+  double interval_s = request->interval_s();
+  if (!(interval_s > 0) || std::isinf(interval_s)) interval_s = 0.2;
+  const absl::Duration interval =
+      absl::Seconds(std::clamp(interval_s, 0.01, 60.0));
+  for (;;) {
+    auto progress = scheduler_->GetProgress(request->job_id());
+    if (!progress.ok()) return ToGrpcStatus(progress.status());
+    const bool final = progress->state() != v1::JOB_STATE_RUNNING;
+    if (!writer->Write(*progress)) return grpc::Status::OK;  // client gone
+    if (final) return grpc::Status::OK;
+    scheduler_->AwaitFinal(request->job_id(), absl::Now() + interval);
+    if (context->IsCancelled()) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled");
+    }
+    if (scheduler_->stopped()) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the coordinator is shutting down");
+    }
+  }
+}
+
+grpc::Status JobServiceImpl::Cancel(grpc::ServerContext*,
+                                    const v1::JobRef* request,
+                                    v1::CancelResponse* response) {
+  if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
+  SchedulerEvents events;
+  auto state = scheduler_->Cancel(request->job_id(), &events);
+  if (!state.ok()) return ToGrpcStatus(state.status());
+  response->set_state(*state);
+  hub_->Apply(events);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::GetResult(grpc::ServerContext*,
+                                       const v1::JobRef* request,
+                                       v1::JobResult* response) {
+  if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
+  auto result = scheduler_->GetResult(request->job_id());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext*,
+                                      const v1::ListJobsRequest*,
+                                      v1::ListJobsResponse* response) {
+  *response = scheduler_->ListJobs();
+  return grpc::Status::OK;
+}
+
+}  // namespace gridless

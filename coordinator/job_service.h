@@ -1,0 +1,52 @@
+// The client-facing JobService (Submit, Watch, Cancel, GetResult, ListJobs)
+// over the Scheduler.  Thin: validates the request, calls the scheduler,
+// maps absl::Status to grpc::Status, and hands scheduler events to the hub
+// (a submit wakes streams holding credit; a cancel tells workers to drop the
+// job).
+//
+// Uses gRPC's synchronous API: clients are few, and Watch blocks its handler
+// thread between snapshots.  Watch sends a snapshot every interval_s
+// (default 0.2 s) and always the final one, then ends; it ends with
+// UNAVAILABLE when the coordinator shuts down first.
+//
+// Thread-safety: gRPC calls the handlers from its thread pool.
+#ifndef GRIDLESS_COORDINATOR_JOB_SERVICE_H_
+#define GRIDLESS_COORDINATOR_JOB_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "coordinator/scheduler.h"
+#include "coordinator/worker_hub.h"
+#include "gridless/v1/job.grpc.pb.h"
+
+namespace gridless {
+
+class JobServiceImpl final : public v1::JobService::Service {
+ public:
+  // Both must outlive the service.
+  JobServiceImpl(Scheduler* scheduler, WorkerHub* hub)
+      : scheduler_(scheduler), hub_(hub) {}
+
+  grpc::Status Submit(grpc::ServerContext* context,
+                      const v1::SubmitRequest* request,
+                      v1::SubmitResponse* response) override;
+  grpc::Status Watch(grpc::ServerContext* context,
+                     const v1::WatchRequest* request,
+                     grpc::ServerWriter<v1::Progress>* writer) override;
+  grpc::Status Cancel(grpc::ServerContext* context, const v1::JobRef* request,
+                      v1::CancelResponse* response) override;
+  grpc::Status GetResult(grpc::ServerContext* context,
+                         const v1::JobRef* request,
+                         v1::JobResult* response) override;
+  grpc::Status ListJobs(grpc::ServerContext* context,
+                        const v1::ListJobsRequest* request,
+                        v1::ListJobsResponse* response) override;
+
+ private:
+  Scheduler* const scheduler_;
+  WorkerHub* const hub_;
+};
+
+}  // namespace gridless
+
+#endif  // GRIDLESS_COORDINATOR_JOB_SERVICE_H_

@@ -1,0 +1,206 @@
+// The coordinator's brain, as one thread-safe facade: jobs in, tasks out to
+// workers, results back in, retries and failures decided here.  It composes
+// the bookkeeping classes (JobTable/JobRecord, ReadyQueue, LeaseTable,
+// Backoff) under one mutex and knows nothing of gRPC: the services translate
+// messages and call it.
+//
+// Failure policy:
+//  * A failed attempt, an expired lease and a lease lost with its worker all
+//    count an attempt and go back to the queue after a backoff
+//    (base * 2^(attempt-1), capped, full jitter).
+//  * A task whose attempt number reached the job's max_attempts fails, and so
+//    does a task whose error is permanent (not IsRetryable) at once; a failed
+//    task fails the job with an error naming the task, its last error and
+//    whether retrying could help.
+//  * A partial is merged exactly once: only the result of the current lease
+//    (same worker stream, same attempt) is accepted; late results of lost
+//    leases, duplicates, and results of finished jobs are ignored.  A
+//    finished job never changes.
+//  * CANCELLED from a worker means the worker gave the attempt up, not that
+//    the task is broken: it is retried like a lost lease.
+//  * Tasks a draining worker hands back unstarted (Goodbye) are requeued at
+//    once without counting an attempt.
+//
+// Events: calls that can make tasks ready or end jobs return SchedulerEvents
+// which the caller acts on outside the lock (wake streams holding credit,
+// send Cancel to every stream).
+//
+// Time: leases and backoff use the injected Clock (Tick takes `now`), so
+// tests drive expiry and retries with a FakeClock.  AwaitFinal waits in real
+// time.
+//
+// Thread-safety: every method may be called from any thread.
+#ifndef GRIDLESS_COORDINATOR_SCHEDULER_H_
+#define GRIDLESS_COORDINATOR_SCHEDULER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "coordinator/backoff.h"
+#include "coordinator/job_table.h"
+#include "coordinator/lease_table.h"
+#include "coordinator/metrics.h"
+#include "coordinator/ready_queue.h"
+#include "coordinator/task_key.h"
+#include "gridless/v1/job.pb.h"
+#include "gridless/v1/worker.pb.h"
+#include "jobs/job.h"
+
+namespace gridless {
+
+struct SchedulerOptions {
+  // Kinds jobs may use.  Required; must outlive the scheduler.
+  const JobRegistry* registry = nullptr;
+  // nullptr = RealClock.
+  const Clock* clock = nullptr;
+  absl::Duration lease_timeout = absl::Seconds(10);
+  absl::Duration backoff_base = absl::Milliseconds(50);
+  absl::Duration backoff_max = absl::Seconds(5);
+  // Used when a JobSpec leaves max_attempts at 0.
+  uint32_t default_max_attempts = 3;
+  // Seeds the backoff jitter.
+  uint64_t seed = 0x6772696464656c73;  // "gridless"
+};
+
+// A job that reached a final state.
+struct EndedJob {
+  std::string job_id;
+  v1::JobState state = v1::JOB_STATE_UNSPECIFIED;
+  std::string error;
+};
+
+// What the caller must act on after a call, outside the scheduler's lock.
+struct SchedulerEvents {
+  // Tasks are ready: wake the worker streams holding credit.
+  bool tasks_ready = false;
+  // Jobs that ended: tell every worker to drop their tasks (Cancel).
+  std::vector<EndedJob> ended_jobs;
+
+  bool empty() const { return !tasks_ready && ended_jobs.empty(); }
+  void Merge(SchedulerEvents other);
+};
+
+class Scheduler {
+ public:
+  // Hard limit on JobSpec.max_attempts.
+  static constexpr uint32_t kMaxAttemptsLimit = 1000;
+  // TakeTasks stops adding tasks once a batch holds about this many bytes.
+  static constexpr size_t kMaxBatchBytes = 4 << 20;
+
+  explicit Scheduler(SchedulerOptions options);
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // ---- Jobs (JobService) ----
+
+  // Plans the job's first stage and queues its tasks.  INVALID_ARGUMENT for
+  // an unknown kind or a bad spec; the kind's Plan errors verbatim.  When
+  // the response has tasks > 0, wake the worker streams.
+  absl::StatusOr<v1::SubmitResponse> Submit(const v1::JobSpec& spec);
+  // Cancels a running job (its ready tasks are dropped, its leases
+  // forgotten) and returns its state; a finished job is left as it is.
+  // NOT_FOUND for an unknown id.
+  absl::StatusOr<v1::JobState> Cancel(absl::string_view job_id,
+                                      SchedulerEvents* events);
+  absl::StatusOr<v1::Progress> GetProgress(absl::string_view job_id) const;
+  // The progress and, once SUCCEEDED, the result.
+  absl::StatusOr<v1::JobResult> GetResult(absl::string_view job_id) const;
+  v1::ListJobsResponse ListJobs() const;
+  // Blocks until the job is final (true), or until `deadline` or Stop()
+  // (false).  Real time.
+  bool AwaitFinal(absl::string_view job_id, absl::Time deadline) const;
+  // Wakes every AwaitFinal for good (server shutdown).
+  void Stop();
+  bool stopped() const;
+
+  // ---- Workers (WorkerService) ----
+
+  // A worker stream said Hello.  `id` is unique per stream.
+  void WorkerConnected(WorkerId id, std::string name, uint32_t slots);
+  // The stream ended: every lease it held goes back (counting an attempt).
+  SchedulerEvents WorkerDisconnected(WorkerId id);
+  // Any message from the worker: renews its leases.
+  void WorkerSeen(WorkerId id);
+  // Leases up to `max` ready tasks to `id`, round-robin across jobs, and
+  // appends them to `batch`, with the JobDefinition of each job this stream
+  // has not been sent yet; stops early once the batch holds about
+  // kMaxBatchBytes.  Returns the number of tasks appended (0 for an unknown
+  // worker).
+  size_t TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch);
+  // Applies a batch of results under one lock acquisition.  Partials are
+  // moved out of `batch`.
+  SchedulerEvents OnResults(WorkerId id, v1::ResultBatch* batch);
+  // Tasks handed back unstarted (Goodbye.returned).
+  SchedulerEvents ReturnTasks(WorkerId id, const v1::Goodbye& goodbye);
+  // Expires leases past their deadline and releases retries whose backoff
+  // has passed.  Call every few tens of milliseconds.
+  SchedulerEvents Tick(absl::Time now);
+
+  // ---- Observation ----
+  CoordinatorMetrics Metrics() const;
+  uint32_t workers() const;
+  // Results ignored as late or duplicate (for tests and logs).
+  uint64_t ignored_results() const;
+
+ private:
+  struct WorkerInfo {
+    std::string name;
+    uint32_t slots = 0;
+    // Jobs whose JobDefinition this stream has been sent.
+    absl::flat_hash_set<JobHandle> seen_jobs;
+  };
+
+  absl::Time Now() const { return clock_->Now(); }
+  // A lease ended without a merge; retries or fails the task.
+  void OnAttemptFailed(JobRecord* job, const TaskKey& task, uint32_t attempt,
+                       const absl::Status& error, absl::Time now,
+                       SchedulerEvents* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A lease was lost (worker gone, expired).
+  void OnLeaseLost(const Lease& lease, const absl::Status& why, absl::Time now,
+                   SchedulerEvents* events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Cleans up after a job reached a final state.
+  void OnJobFinished(JobRecord* job, SchedulerEvents* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string WorkerName(WorkerId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t MaxAttemptsFor(const v1::JobSpec& spec) const;
+
+  const SchedulerOptions options_;
+  const Clock* const clock_;
+
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
+  // TSan, so TSan could not see an absl::Mutex's ordering (CI runs these
+  // tests under TSan).
+  mutable std::mutex mu_;
+  mutable std::condition_variable job_finished_;  // a job ended, or Stop
+  JobTable jobs_ ABSL_GUARDED_BY(mu_);
+  ReadyQueue ready_ ABSL_GUARDED_BY(mu_);
+  LeaseTable leases_ ABSL_GUARDED_BY(mu_);
+  Backoff backoff_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<WorkerId, WorkerInfo> workers_ ABSL_GUARDED_BY(mu_);
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  // Average slots of the workers seen last, for desired_workers when none
+  // is connected.
+  double last_slots_per_worker_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t tasks_succeeded_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t tasks_retried_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t tasks_failed_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t ignored_results_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<TaskKey> scratch_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace gridless
+
+#endif  // GRIDLESS_COORDINATOR_SCHEDULER_H_

@@ -1,0 +1,224 @@
+// The per-worker bidi reactor (see worker_stream.h).
+#include "coordinator/worker_stream.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace gridless {
+
+namespace {
+
+google::protobuf::ArenaOptions ArenaOptionsFor(size_t start_block) {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = start_block;
+  options.max_block_size = 1 << 20;
+  return options;
+}
+
+}  // namespace
+
+WorkerStream::WorkerStream(WorkerHub* hub, std::string peer)
+    : hub_(hub),
+      scheduler_(hub->scheduler()),
+      peer_(std::move(peer)),
+      in_arena_(ArenaOptionsFor(64 << 10)) {
+  in_ = google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&in_arena_);
+  StartRead(in_);
+}
+
+WorkerStream::Outgoing WorkerStream::NewOutgoing() {
+  Outgoing out;
+  out.arena =
+      std::make_unique<google::protobuf::Arena>(ArenaOptionsFor(32 << 10));
+  out.message = google::protobuf::Arena::CreateMessage<v1::CoordinatorMessage>(
+      out.arena.get());
+  return out;
+}
+
+void WorkerStream::ReadNext() {
+  in_arena_.Reset();
+  in_ = google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&in_arena_);
+  StartRead(in_);
+}
+
+void WorkerStream::OnReadDone(bool ok) {
+  if (!ok) {
+    End(grpc::Status::OK);
+    return;
+  }
+  grpc::Status error;
+  if (!Handle(*in_, &error)) {
+    End(error);
+    return;
+  }
+  ReadNext();
+}
+
+bool WorkerStream::Handle(v1::WorkerMessage& message, grpc::Status* error) {
+  bool registered;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    registered = registered_;
+  }
+  if (message.kind_case() == v1::WorkerMessage::kHello) {
+    if (registered) {
+      *error = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                            "a second Hello on the same stream");
+      return false;
+    }
+    const v1::Hello& hello = message.hello();
+    const uint32_t slots = std::max<uint32_t>(1, hello.slots());
+    name_ = hello.worker_id().empty() ? peer_ : hello.worker_id();
+    const WorkerId id = hub_->NewId();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      id_ = id;
+      registered_ = true;
+    }
+    scheduler_->WorkerConnected(id, name_, slots);
+    const bool accepted = hub_->Register(this);
+    hub_->Log(absl::StrCat("worker ", name_, " connected from ", peer_, " (",
+                           slots, " slots)"));
+    if (hello.build_id() != GRIDLESS_BUILD_ID) {
+      hub_->Log(absl::StrCat("worker ", name_, " runs build ", hello.build_id(),
+                             ", the coordinator ", GRIDLESS_BUILD_ID));
+    }
+    if (!accepted) Drain("coordinator shutting down");
+    return true;
+  }
+  if (!registered) {
+    *error = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "the first message on a Work stream must be Hello");
+    return false;
+  }
+  switch (message.kind_case()) {
+    case v1::WorkerMessage::kCredit:
+      scheduler_->WorkerSeen(id_);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        credit_ += message.credit().tasks();
+      }
+      Dispatch();
+      return true;
+    case v1::WorkerMessage::kResults:
+      hub_->Apply(scheduler_->OnResults(id_, message.mutable_results()));
+      return true;
+    case v1::WorkerMessage::kHeartbeat:
+      scheduler_->WorkerSeen(id_);
+      return true;
+    case v1::WorkerMessage::kGoodbye: {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        draining_ = true;
+      }
+      hub_->Apply(scheduler_->ReturnTasks(id_, message.goodbye()));
+      hub_->Log(absl::StrCat("worker ", name_, " said goodbye",
+                             message.goodbye().reason().empty() ? "" : ": ",
+                             message.goodbye().reason()));
+      return true;
+    }
+    default:
+      scheduler_->WorkerSeen(id_);  // an unknown (newer) message: ignore it
+      return true;
+  }
+}
+
+void WorkerStream::End(grpc::Status status) {
+  bool registered;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_) return;
+    ended_ = true;
+    closing_ = true;
+    credit_ = 0;
+    registered = registered_;
+  }
+  if (registered) {
+    hub_->Apply(scheduler_->WorkerDisconnected(id_));
+    hub_->Log(absl::StrCat("worker ", name_, " disconnected",
+                           status.ok() ? "" : ": ", status.error_message()));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (writing_) {
+    finish_pending_ = std::move(status);
+  } else {
+    out_.clear();
+    Finish(std::move(status));
+  }
+}
+
+void WorkerStream::OnWriteDone(bool ok) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!out_.empty()) out_.pop_front();
+    if (!ok) {
+      closing_ = true;  // the peer is gone; End follows from the read side
+      out_.clear();
+    }
+    if (finish_pending_.has_value()) {
+      out_.clear();
+      Finish(*std::move(finish_pending_));
+      finish_pending_.reset();
+      return;
+    }
+    if (!out_.empty() && !closing_) {
+      writing_ = true;
+      StartWrite(out_.front().message);
+    }
+  }
+  if (ok) Dispatch();
+}
+
+void WorkerStream::OnDone() {
+  hub_->Unregister(this);
+  delete this;
+}
+
+void WorkerStream::QueueLocked(Outgoing message) {
+  out_.push_back(std::move(message));
+  if (!writing_) {
+    writing_ = true;
+    StartWrite(out_.front().message);
+  }
+}
+
+void WorkerStream::Dispatch() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!registered_ || draining_ || closing_ || credit_ == 0) return;
+  // One batch in flight and at most one waiting behind it.
+  if (out_.size() >= 2) return;
+  // An arena is set up only once per batch actually sent.
+  if (spare_.arena == nullptr) spare_ = NewOutgoing();
+  const size_t taken = scheduler_->TakeTasks(id_, std::min(credit_, kMaxBatch),
+                                             spare_.message->mutable_batch());
+  if (taken == 0) return;
+  credit_ -= taken;
+  QueueLocked(std::move(spare_));
+  spare_ = Outgoing();
+}
+
+void WorkerStream::Send(const v1::CoordinatorMessage& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closing_) return;
+  Outgoing out = NewOutgoing();
+  *out.message = message;
+  QueueLocked(std::move(out));
+}
+
+void WorkerStream::Drain(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closing_ || draining_) return;
+  draining_ = true;
+  Outgoing message = NewOutgoing();
+  message.message->mutable_drain()->set_reason(reason);
+  QueueLocked(std::move(message));
+}
+
+grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>*
+WorkerServiceImpl::Work(grpc::CallbackServerContext* context) {
+  return new WorkerStream(hub_, context->peer());
+}
+
+}  // namespace gridless

@@ -1,0 +1,112 @@
+// `loan-mc`: the loan cash-flow Monte Carlo (docs/LOAN_MODEL.md).
+//
+// Plan (coordinator) validates the parameters and reads the whole tape once,
+// so a bad row refuses the job before any task runs; it then cuts the job
+// into loan blocks x path blocks (loan-major task order).  Prepare (worker)
+// reads the tape once per job and keeps it immutable; Run projects one
+// block.  Merge unions the partials' ranges (partial.h); Finalize computes
+// the statistics and writes the files under "out".
+#include "jobs/builtin_kinds.h"
+#include "jobs/loan/job_params.h"
+#include "jobs/loan/loan_runner.h"
+#include "jobs/loan/results.h"
+#include "jobs/pod_codec.h"
+
+namespace gridless {
+namespace {
+
+using loan::LoanJobParams;
+using loan::LoanPartial;
+
+class LoanMcKind final : public JobKind {
+ public:
+  std::string_view Name() const override { return "loan-mc"; }
+  std::string_view Description() const override {
+    return "mortgage cash-flow Monte Carlo over a loan tape: PV, losses, "
+           "VaR/ES, WAL";
+  }
+  std::vector<ParamInfo> Parameters() const override {
+    return loan::LoanJobParamInfos();
+  }
+
+  absl::StatusOr<std::vector<std::string>> Plan(
+      const PlanContext& ctx) const override {
+    auto p = loan::ReadLoanJobParams(ctx.job);
+    if (!p.ok()) return p.status();
+    auto tape = loan::ReadTape(p->tape, p->tape_options);
+    if (!tape.ok()) return tape.status();
+    loan::TaskLayout t = loan::MakeTaskLayout(*p, *tape);
+    std::vector<std::string> tasks;
+    tasks.reserve(t.loan_blocks * t.path_blocks);
+    for (int64_t lb = 0; lb < t.loan_blocks; ++lb) {
+      for (int64_t pb = 0; pb < t.path_blocks; ++pb) {
+        loan::TaskRange r;
+        r.loan_begin = lb * t.loan_block;
+        r.loan_end = std::min<int64_t>(t.loans, (lb + 1) * t.loan_block);
+        r.path_begin = pb * t.path_block;
+        r.path_end = std::min<int64_t>(p->paths, (pb + 1) * t.path_block);
+        tasks.push_back(EncodePod(r));
+      }
+    }
+    return tasks;
+  }
+
+  absl::StatusOr<std::unique_ptr<TaskRunner>> Prepare(
+      const JobContext& job) const override {
+    auto p = loan::ReadLoanJobParams(job);
+    if (!p.ok()) return p.status();
+    auto tape = loan::ReadTape(p->tape, p->tape_options);
+    if (!tape.ok()) {
+      // The coordinator read it fine: a worker that cannot is misconfigured
+      // (tape not on a shared filesystem) or the file changed.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "worker cannot read the loan tape: ", tape.status().message()));
+    }
+    return std::make_unique<loan::LoanMcRunner>(*std::move(p),
+                                                *std::move(tape));
+  }
+
+  absl::Status Merge(std::string& acc, std::string_view right,
+                     const JobContext&) const override {
+    auto b = LoanPartial::Decode(right);
+    if (!b.ok()) return b.status();
+    if (acc.empty()) {
+      acc = std::string(right);
+      return absl::OkStatus();
+    }
+    auto a = LoanPartial::Decode(acc);
+    if (!a.ok()) return a.status();
+    acc = loan::MergePartials(*a, *b).Encode();
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<google::protobuf::Struct> Finalize(
+      const JobContext& job, std::string_view acc) const override {
+    auto p = loan::ReadLoanJobParams(job);
+    if (!p.ok()) return p.status();
+    auto a = LoanPartial::Decode(acc);
+    if (!a.ok()) return a.status();
+    auto result = loan::BuildResult(*p, *a);
+    if (!result.ok()) return result.status();
+    if (!p->out.empty()) {
+      absl::StatusOr<loan::LoanTape> tape;
+      if (p->per_loan) {
+        tape = loan::ReadTape(p->tape, p->tape_options);
+        if (!tape.ok()) return tape.status();
+      }
+      auto s = loan::WriteResultFiles(*p, *a, *result,
+                                      p->per_loan ? &*tape : nullptr);
+      if (!s.ok()) return s;
+      (*result->mutable_fields())["out"].set_string_value(p->out);
+    }
+    return result;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<JobKind> NewLoanMcKind() {
+  return std::make_unique<LoanMcKind>();
+}
+
+}  // namespace gridless

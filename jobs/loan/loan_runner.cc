@@ -1,0 +1,131 @@
+#include "jobs/loan/loan_runner.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "jobs/loan/default_model.h"
+#include "jobs/loan/kernel.h"
+#include "jobs/loan/loan_block.h"
+#include "jobs/loan/prepayment.h"
+#include "jobs/pod_codec.h"
+
+namespace gridless::loan {
+namespace {
+
+// Loans projected together by one kernel call: their state (18 arrays of
+// 128 doubles) stays in the L1 cache while the task's paths stream by.
+constexpr int kSubBlock = 128;
+
+}  // namespace
+
+LoanMcRunner::LoanMcRunner(LoanJobParams params, LoanTape tape)
+    : params_(std::move(params)),
+      tape_(std::move(tape)),
+      layout_(MakeTaskLayout(params_, tape_)),
+      smm_by_age_(SmmByAge(params_.model)),
+      mdr_by_age_(MdrByAge(params_.model)),
+      scenarios_(params_.model, layout_.horizon) {}
+
+absl::StatusOr<std::string> LoanMcRunner::Run(const TaskContext& task) {
+  auto range = DecodePod<TaskRange>(task.payload, "loan-mc task");
+  if (!range.ok()) return range.status();
+  auto partial = RunRange(*range, task.cancel);
+  if (!partial.ok()) return partial.status();
+  return partial->Encode();
+}
+
+absl::StatusOr<LoanPartial> LoanMcRunner::RunRange(
+    const TaskRange& r, const CancelToken* cancel) const {
+  if (r.loan_begin >= r.loan_end || r.loan_end > tape_.loans.size() ||
+      r.path_begin >= r.path_end ||
+      r.path_end > static_cast<uint64_t>(params_.paths)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "loan-mc task: loans [", r.loan_begin, ", ", r.loan_end, ") paths [",
+        r.path_begin, ", ", r.path_end, ") outside the job's ",
+        tape_.loans.size(), " loans and ", params_.paths,
+        " paths (was the tape changed after the job was planned?)"));
+  }
+  const int64_t num_paths = r.path_end - r.path_begin;
+  LoanPartial part;
+  part.Reset(r.path_begin, r.path_end, params_.per_loan ? r.loan_begin : 0,
+             params_.per_loan ? r.loan_end : 0);
+
+  // The rate paths of the block, generated once and shared by every loan.
+  std::vector<PathScenario> paths(num_paths);
+  for (int64_t k = 0; k < num_paths; ++k) {
+    scenarios_.Build(params_.seed, r.path_begin + k, &paths[k]);
+  }
+  if (r.loan_begin == 0) {
+    for (int64_t k = 0; k < num_paths; ++k) {
+      for (int j = 0; j < 4; ++j) {
+        part.path(r.path_begin + k, kPathDf1 + j) =
+            paths[k].df[12 * kDiscountCheckYears[j]];
+      }
+    }
+  }
+
+  const ModelParams& m = params_.model;
+  KernelModel model{m.prepay == PrepayModel::kScurve, smm_by_age_.data(),
+                    mdr_by_age_.data(), m.severity, m.lag};
+  std::vector<double> buffers(9 * kSubBlock);
+  double* b = buffers.data();
+  KernelScratch scratch{b, b + kSubBlock, b + 2 * kSubBlock, b + 3 * kSubBlock};
+  KernelOut out{b + 4 * kSubBlock, b + 5 * kSubBlock, b + 6 * kSubBlock,
+                b + 7 * kSubBlock, b + 8 * kSubBlock};
+  for (uint64_t first = r.loan_begin; first < r.loan_end; first += kSubBlock) {
+    const int n =
+        static_cast<int>(std::min<uint64_t>(kSubBlock, r.loan_end - first));
+    const LoanBlock block =
+        MakeLoanBlock(&tape_.loans[first], n, m.servicing_fee);
+    const KernelLoans loans = block.View();
+    for (int64_t k = 0; k < num_paths; ++k) {
+      if (cancel != nullptr && cancel->cancelled()) {
+        return absl::CancelledError("loan-mc task cancelled");
+      }
+      const PathScenario& s = paths[k];
+      KernelPath path{s.months, s.df.data(), s.mortgage_rate.data(),
+                      s.seasonality.data(), s.default_factor.data()};
+      ProjectBlock(model, loans, path, scratch, out);
+      double sums[5] = {0, 0, 0, 0, 0};
+      for (int i = 0; i < n; ++i) {
+        sums[0] += out.pv[i];
+        sums[1] += out.cf[i];
+        sums[2] += out.loss[i];
+        sums[3] += out.prin[i];
+        sums[4] += out.walnum[i];
+      }
+      const uint64_t p = r.path_begin + k;
+      part.path(p, kPathPv) += sums[0];
+      part.path(p, kPathCf) += sums[1];
+      part.path(p, kPathLoss) += sums[2];
+      part.path(p, kPathPrin) += sums[3];
+      part.path(p, kPathWalNum) += sums[4];
+      if (params_.per_loan) {
+        for (int i = 0; i < n; ++i) {
+          const uint64_t l = first + block.order[i];
+          part.loan(l, kLoanPv) += out.pv[i];
+          part.loan(l, kLoanPv2) += out.pv[i] * out.pv[i];
+          part.loan(l, kLoanLoss) += out.loss[i];
+        }
+      }
+    }
+    part.header.loan_path_months += block.loan_months * num_paths;
+  }
+  if (r.path_begin == 0) part.header.loans = r.loan_end - r.loan_begin;
+  if (r.path_begin == 0 && r.loan_begin == 0) {
+    PartialHeader& h = part.header;
+    h.tape_rows = tape_.rows;
+    h.skipped_rows = tape_.skipped_rows;
+    h.inactive_loans = tape_.inactive_loans;
+    for (int i = 0; i < kNumRowProblems; ++i) {
+      h.skipped_by_problem[i] = tape_.skipped_by_problem[i];
+    }
+    for (const auto& e : tape_.skipped_examples) {
+      absl::StrAppend(&part.examples, e, "\n");
+    }
+  }
+  return part;
+}
+
+}  // namespace gridless::loan

@@ -1,0 +1,69 @@
+// Internal to the tape readers: reading lines, collecting loans and bad
+// rows under the skip policy, and the reader of each layout.
+//
+// Not thread-safe; one per ReadTape call.
+#ifndef GRIDLESS_JOBS_LOAN_TAPE_BUILDER_H_
+#define GRIDLESS_JOBS_LOAN_TAPE_BUILDER_H_
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "jobs/loan/tape.h"
+#include "jobs/loan/tape_row.h"
+
+namespace gridless::loan {
+
+// Lines of a file, numbered from 1, with a trailing '\r' removed.
+class LineSource {
+ public:
+  LineSource(std::istream& in, std::string file)
+      : in_(in), file_(std::move(file)) {}
+  bool Next(std::string_view* line);
+  int64_t line_number() const { return number_; }
+  const std::string& file() const { return file_; }
+
+ private:
+  std::istream& in_;
+  std::string file_;
+  std::string buffer_;
+  int64_t number_ = 0;
+};
+
+class TapeBuilder {
+ public:
+  TapeBuilder(const TapeOptions& options, LoanTape* tape)
+      : options_(options), tape_(tape) {}
+
+  const TapeOptions& options() const { return options_; }
+  LoanTape& tape() { return *tape_; }
+  // A data row was read.
+  void CountRow() { ++tape_->rows; }
+  // A bad row: INVALID_ARGUMENT with its message unless skipping, in which
+  // case it is counted and OK is returned.
+  absl::Status Bad(const BadRow& row);
+  void Add(Loan loan) { tape_->loans.push_back(std::move(loan)); }
+  void Inactive() { ++tape_->inactive_loans; }
+  // Origination layouts: ages `loan` from its first payment month to
+  // options().as_of along its schedule (balance, age, remaining).  False
+  // when it has matured by then.
+  bool AgeToAsOf(Loan* loan, int first_payment_month) const;
+
+ private:
+  TapeOptions options_;
+  LoanTape* tape_;
+};
+
+absl::StatusOr<TapeFormat> DetectTapeFormat(std::string_view first_line,
+                                            std::string_view file);
+absl::Status ReadFannieSflp(LineSource& lines, TapeBuilder& out);
+absl::Status ReadFannieAcq(LineSource& lines, TapeBuilder& out);
+absl::Status ReadFreddieOrig(LineSource& lines, TapeBuilder& out);
+absl::Status ReadCsvTape(LineSource& lines, TapeBuilder& out);
+
+}  // namespace gridless::loan
+
+#endif  // GRIDLESS_JOBS_LOAN_TAPE_BUILDER_H_

@@ -1,0 +1,159 @@
+// ReadTape: opens the file, picks the layout (given or detected) and runs
+// that layout's reader.
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "jobs/loan/absl_sv.h"
+#include "jobs/loan/tape.h"
+#include "jobs/loan/tape_builder.h"
+
+namespace gridless::loan {
+
+std::string_view TapeFormatName(TapeFormat f) {
+  switch (f) {
+    case TapeFormat::kAuto:
+      return "auto";
+    case TapeFormat::kFannieSflp:
+      return "fannie-sflp";
+    case TapeFormat::kFannieAcq:
+      return "fannie-acq";
+    case TapeFormat::kFreddieOrig:
+      return "freddie-orig";
+    case TapeFormat::kCsv:
+      return "csv";
+  }
+  return "?";
+}
+
+absl::StatusOr<TapeFormat> ParseTapeFormat(std::string_view name) {
+  for (TapeFormat f :
+       {TapeFormat::kAuto, TapeFormat::kFannieSflp, TapeFormat::kFannieAcq,
+        TapeFormat::kFreddieOrig, TapeFormat::kCsv}) {
+    if (name == TapeFormatName(f)) return f;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown tape format \"", Sv(name),
+                   "\"; expected one of auto, fannie-sflp, fannie-acq, "
+                   "freddie-orig, csv"));
+}
+
+std::string_view RowProblemName(RowProblem p) {
+  switch (p) {
+    case RowProblem::kWrongFieldCount:
+      return "wrong_field_count";
+    case RowProblem::kBlankField:
+      return "blank_field";
+    case RowProblem::kBadNumber:
+      return "bad_number";
+    case RowProblem::kBadDate:
+      return "bad_date";
+    case RowProblem::kOutOfRange:
+      return "out_of_range";
+    case RowProblem::kRateUnits:
+      return "rate_units";
+    case RowProblem::kArmUnsupported:
+      return "arm_unsupported";
+    case RowProblem::kBadValue:
+      return "bad_value";
+  }
+  return "?";
+}
+
+absl::StatusOr<int> ParseYearMonth(std::string_view text) {
+  std::string digits;
+  for (char c : text) {
+    if (c != '-') digits.push_back(c);
+  }
+  int year = 0, month = 0;
+  bool ok = digits.size() == 6 &&
+            (text.size() == 6 || (text.size() == 7 && text[4] == '-')) &&
+            absl::SimpleAtoi(digits.substr(0, 4), &year) &&
+            absl::SimpleAtoi(digits.substr(4), &month) && month >= 1 &&
+            month <= 12 && year >= 1900 && year <= 2200;
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", Sv(text), "\" is not a month; expected YYYY-MM (e.g. 2024-06)"));
+  }
+  return year * 12 + month - 1;
+}
+
+absl::StatusOr<TapeFormat> DetectTapeFormat(std::string_view first_line,
+                                            std::string_view file) {
+  size_t pipes = 0, commas = 0;
+  for (char c : first_line) {
+    pipes += c == '|';
+    commas += c == ',';
+  }
+  if (pipes > 0) {
+    size_t fields = pipes + 1;
+    if (fields == 108 || fields == 110) return TapeFormat::kFannieSflp;
+    if (fields == 25) return TapeFormat::kFannieAcq;
+    if (fields == 31 || fields == 32) return TapeFormat::kFreddieOrig;
+    return absl::InvalidArgumentError(absl::StrCat(
+        Sv(file), ":1: cannot detect the tape layout: ", fields,
+        " pipe-separated fields, expected 108 or 110 (fannie-sflp), 25 "
+        "(fannie-acq) or 31/32 (freddie-orig); set \"format\""));
+  }
+  if (commas > 0 && first_line.find("loan_id") != std::string_view::npos) {
+    return TapeFormat::kCsv;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      Sv(file),
+      ":1: cannot detect the tape layout: neither pipe-separated nor a "
+      "CSV header with loan_id; set \"format\""));
+}
+
+absl::StatusOr<LoanTape> ReadTape(const std::string& path,
+                                  const TapeOptions& options) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot open loan tape \"", path, "\""));
+  }
+  TapeFormat format = options.format;
+  if (format == TapeFormat::kAuto) {
+    std::string first;
+    while (std::getline(in, first) &&
+           first.find_first_not_of(" \t\r") == std::string::npos) {
+    }
+    auto detected = DetectTapeFormat(first, path);
+    if (!detected.ok()) return detected.status();
+    format = *detected;
+    in.clear();
+    in.seekg(0);
+  }
+  LoanTape tape;
+  tape.format = format;
+  TapeBuilder builder(options, &tape);
+  LineSource lines(in, path);
+  absl::Status s;
+  switch (format) {
+    case TapeFormat::kFannieSflp:
+      s = ReadFannieSflp(lines, builder);
+      break;
+    case TapeFormat::kFannieAcq:
+      s = ReadFannieAcq(lines, builder);
+      break;
+    case TapeFormat::kFreddieOrig:
+      s = ReadFreddieOrig(lines, builder);
+      break;
+    case TapeFormat::kCsv:
+      s = ReadCsvTape(lines, builder);
+      break;
+    case TapeFormat::kAuto:
+      break;
+  }
+  if (!s.ok()) return s;
+  if (in.bad()) {
+    return absl::DataLossError(absl::StrCat("error reading \"", path, "\""));
+  }
+  if (tape.loans.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": no active loan in the tape (", tape.rows, " rows, ",
+        tape.skipped_rows, " skipped, ", tape.inactive_loans, " inactive)"));
+  }
+  return tape;
+}
+
+}  // namespace gridless::loan

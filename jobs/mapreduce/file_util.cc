@@ -1,0 +1,265 @@
+#include "jobs/mapreduce/file_util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "jobs/mapreduce/sv.h"
+
+namespace gridless::mapreduce {
+namespace {
+
+constexpr size_t kWriteBuffer = 1 << 20;
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, "write", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ErrnoStatus(int err, std::string_view what,
+                         std::string_view path) {
+  std::string msg = Cat(what, " \"", path, "\": ", std::strerror(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(msg);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return absl::PermissionDeniedError(msg);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(Cat(msg, " (disk full)"));
+    case EISDIR:
+    case ENAMETOOLONG:
+      return absl::InvalidArgumentError(msg);
+    default:
+      return absl::UnavailableError(msg);
+  }
+}
+
+std::string AbsolutePath(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char buf[4096];
+  if (::getcwd(buf, sizeof(buf)) == nullptr) return path;
+  if (path.empty() || path == ".") return buf;
+  return Cat(buf, "/", path);
+}
+
+absl::Status MakeDirs(const std::string& path) {
+  if (path.empty()) return absl::OkStatus();
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        Cat("\"", path, "\" exists and is not a directory"));
+  }
+  std::string parent = Dirname(path);
+  if (parent != path) {
+    if (auto s = MakeDirs(parent); !s.ok()) return s;
+  }
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return ErrnoStatus(errno, "create directory", path);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> RegularFileSize(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      return absl::NotFoundError(
+          Cat("input file \"", path, "\" does not exist"));
+    }
+    return ErrnoStatus(errno, "stat", path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        Cat("\"", path, "\" is a directory; name its files (e.g. \"", path,
+            "/*\")"));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        Cat("\"", path, "\" is not a regular file"));
+  }
+  return static_cast<uint64_t>(st.st_size);
+}
+
+absl::Status ReadRange(int fd, const std::string& path, uint64_t offset,
+                       uint64_t length, std::string* out) {
+  size_t base = out->size();
+  out->resize(base + length);
+  uint64_t done = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, out->data() + base + done, length - done,
+                        static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      out->resize(base);
+      return ErrnoStatus(errno, "read", path);
+    }
+    if (n == 0) {
+      out->resize(base);
+      return absl::FailedPreconditionError(
+          Cat("\"", path, "\" ends at offset ", offset + done, ", expected ",
+              length, " bytes from offset ", offset,
+              " (did the file change after the job was planned?)"));
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, "open", path);
+  struct stat st;
+  std::string out;
+  absl::Status s;
+  if (::fstat(fd, &st) != 0) {
+    s = ErrnoStatus(errno, "stat", path);
+  } else {
+    s = ReadRange(fd, path, 0, static_cast<uint64_t>(st.st_size), &out);
+  }
+  ::close(fd);
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return ErrnoStatus(errno, "list directory", dir);
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    names.emplace_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string TempPathFor(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  return Cat(dir, ".", base, ".tmp-", ::getpid(), "-",
+             counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (!committed_) Abandon();
+}
+
+void AtomicFileWriter::Abandon() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!temp_.empty()) {
+    ::unlink(temp_.c_str());
+    temp_.clear();
+  }
+}
+
+absl::Status AtomicFileWriter::Open(const std::string& path) {
+  Abandon();
+  path_ = path;
+  temp_ = TempPathFor(path);
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    int err = errno;
+    temp_.clear();
+    return ErrnoStatus(err, "create", path);
+  }
+  buffer_.clear();
+  buffer_.reserve(kWriteBuffer);
+  bytes_ = 0;
+  committed_ = false;
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFileWriter::Flush() {
+  if (buffer_.empty()) return absl::OkStatus();
+  absl::Status s = WriteAll(fd_, buffer_, path_);
+  buffer_.clear();
+  return s;
+}
+
+absl::Status AtomicFileWriter::Append(std::string_view data) {
+  if (fd_ < 0) return absl::FailedPreconditionError("writer is not open");
+  bytes_ += data.size();
+  if (buffer_.size() + data.size() > kWriteBuffer) {
+    if (auto s = Flush(); !s.ok()) return s;
+    if (data.size() >= kWriteBuffer) return WriteAll(fd_, data, path_);
+  }
+  buffer_.append(data);
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFileWriter::SyncSizeFromFile() {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return ErrnoStatus(errno, "stat", temp_);
+  bytes_ = static_cast<uint64_t>(st.st_size);
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFileWriter::Commit(bool sync) {
+  if (fd_ < 0) return absl::FailedPreconditionError("writer is not open");
+  if (auto s = Flush(); !s.ok()) return s;
+  if (sync && ::fsync(fd_) != 0) return ErrnoStatus(errno, "fsync", path_);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return ErrnoStatus(errno, "close", path_);
+  }
+  fd_ = -1;
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+    return ErrnoStatus(errno, "rename into place", path_);
+  }
+  temp_.clear();
+  committed_ = true;
+  if (sync) {
+    std::string dir = Dirname(path_);
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(const std::string& path, std::string_view data,
+                                 bool sync) {
+  AtomicFileWriter w;
+  if (auto s = w.Open(path); !s.ok()) return s;
+  if (auto s = w.Append(data); !s.ok()) return s;
+  return w.Commit(sync);
+}
+
+}  // namespace gridless::mapreduce

@@ -1,0 +1,190 @@
+#include "jobs/mapreduce/input_splits.h"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "jobs/mapreduce/file_util.h"
+#include "jobs/mapreduce/sv.h"
+
+namespace gridless::mapreduce {
+namespace {
+
+constexpr uint64_t kLineChunk = 64 << 10;
+
+bool HasGlobChars(const std::string& s) {
+  return s.find_first_of("*?[") != std::string::npos;
+}
+
+// Closes the fd on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::string Where(const std::string& path, uint64_t offset) {
+  return Cat(path, ":", offset);
+}
+
+absl::StatusOr<std::vector<std::string>> ExpandInput(
+    const std::string& pattern) {
+  if (pattern.empty()) {
+    return absl::InvalidArgumentError(
+        "parameter \"input\": expected a file name or glob, got \"\"");
+  }
+  std::string abs = AbsolutePath(pattern);
+  std::vector<std::string> files;
+  if (!HasGlobChars(abs)) {
+    files.push_back(abs);
+  } else {
+    glob_t g{};
+    int rc = ::glob(abs.c_str(), 0, nullptr, &g);
+    if (rc == GLOB_NOMATCH) {
+      ::globfree(&g);
+      return absl::NotFoundError(
+          Cat("parameter \"input\": glob \"", pattern, "\" matches no file"));
+    }
+    if (rc != 0) {
+      ::globfree(&g);
+      return absl::UnavailableError(
+          Cat("parameter \"input\": cannot expand glob \"", pattern,
+              "\" (a directory could not be read)"));
+    }
+    for (size_t i = 0; i < g.gl_pathc; ++i) files.emplace_back(g.gl_pathv[i]);
+    ::globfree(&g);
+    std::sort(files.begin(), files.end());
+  }
+  for (const auto& f : files) {
+    auto size = RegularFileSize(f);
+    if (!size.ok()) return size.status();
+  }
+  return files;
+}
+
+absl::StatusOr<std::vector<InputSplit>> PlanSplits(
+    const std::vector<std::string>& files, RecordFormat format,
+    uint64_t split_bytes) {
+  std::vector<InputSplit> splits;
+  uint64_t step = std::max<uint64_t>(split_bytes, 1);
+  if (!format.lines()) {
+    step =
+        std::max<uint64_t>(step / format.record_size, 1) * format.record_size;
+  }
+  for (const auto& path : files) {
+    auto size = RegularFileSize(path);
+    if (!size.ok()) return size.status();
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return ErrnoStatus(errno, "open input", path);
+    if (!format.lines() && *size % format.record_size != 0) {
+      uint64_t partial = *size - *size % format.record_size;
+      return absl::InvalidArgumentError(Cat(
+          Where(path, partial), ": file has ", *size, " bytes, not a whole ",
+          "number of ", format.record_size, "-byte records (a partial record ",
+          "starts at offset ", partial, ")"));
+    }
+    for (uint64_t off = 0; off < *size; off += step) {
+      splits.push_back({path, off, std::min(step, *size - off)});
+    }
+  }
+  return splits;
+}
+
+absl::StatusOr<SplitData> ReadSplit(const InputSplit& split,
+                                    RecordFormat format) {
+  SplitData out;
+  out.path = split.path;
+  out.offset = split.offset;
+  Fd fd(::open(split.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) {
+      return absl::NotFoundError(
+          Cat("input file \"", split.path, "\" does not exist"));
+    }
+    return ErrnoStatus(errno, "open input", split.path);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0)
+    return ErrnoStatus(errno, "stat", split.path);
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t end = split.offset + split.length;
+  if (size < end) {
+    return absl::FailedPreconditionError(Cat(
+        "input file \"", split.path, "\" has ", size, " bytes but the split ",
+        "ends at offset ", end, " (did it change after the job was planned?)"));
+  }
+  if (!format.lines()) {
+    if (auto s = ReadRange(fd.get(), split.path, split.offset, split.length,
+                           &out.data);
+        !s.ok()) {
+      return s;
+    }
+    return out;
+  }
+  // Lines: start one byte early to learn whether a line starts at offset.
+  uint64_t start = split.offset == 0 ? 0 : split.offset - 1;
+  if (auto s = ReadRange(fd.get(), split.path, start, end - start, &out.data);
+      !s.ok()) {
+    return s;
+  }
+  if (split.offset > 0) {
+    size_t nl = out.data.find('\n');
+    if (nl == std::string::npos) {  // no line starts in this split
+      out.data.clear();
+      return out;
+    }
+    out.data.erase(0, nl + 1);
+    out.offset = start + nl + 1;
+  }
+  if (out.data.empty() || out.data.back() == '\n') return out;
+  // Finish the last line, which runs past the split's end.
+  for (uint64_t pos = end; pos < size;) {
+    uint64_t n = std::min(kLineChunk, size - pos);
+    size_t old = out.data.size();
+    if (auto s = ReadRange(fd.get(), split.path, pos, n, &out.data); !s.ok()) {
+      return s;
+    }
+    size_t nl = out.data.find('\n', old);
+    if (nl != std::string::npos) {
+      out.data.resize(nl + 1);
+      break;
+    }
+    pos += n;
+  }
+  return out;
+}
+
+void EncodeSplit(const InputSplit& split, ByteWriter& w) {
+  w.Bytes(split.path);
+  w.Varint(split.offset);
+  w.Varint(split.length);
+}
+
+absl::StatusOr<InputSplit> DecodeSplit(ByteReader& r) {
+  InputSplit s;
+  auto path = r.Bytes();
+  if (!path.ok()) return path.status();
+  s.path = std::string(*path);
+  auto off = r.Varint();
+  if (!off.ok()) return off.status();
+  auto len = r.Varint();
+  if (!len.ok()) return len.status();
+  s.offset = *off;
+  s.length = *len;
+  return s;
+}
+
+}  // namespace gridless::mapreduce

@@ -1,0 +1,46 @@
+// Debian's Abseil 20220623 is built with its own absl::string_view
+// (ABSL_OPTION_USE_STD_STRING_VIEW 0), so absl::StrCat, StrSplit,
+// SimpleAtoi and Status payloads do not take a std::string_view, which the
+// job API uses.  Sv() converts one value (no copy); Cat and CatTo are
+// absl::StrCat and absl::StrAppend that also take std::string_view.
+#ifndef GRIDLESS_JOBS_MAPREDUCE_SV_H_
+#define GRIDLESS_JOBS_MAPREDUCE_SV_H_
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace gridless::mapreduce {
+
+inline absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view StdSv(absl::string_view s) {
+  return {s.data(), s.size()};
+}
+
+namespace internal {
+template <typename T>
+decltype(auto) Bridge(const T& v) {
+  if constexpr (std::is_same_v<T, std::string_view>) {
+    return Sv(v);
+  } else {
+    return (v);
+  }
+}
+}  // namespace internal
+
+template <typename... Args>
+std::string Cat(const Args&... args) {
+  return absl::StrCat(internal::Bridge(args)...);
+}
+
+template <typename... Args>
+void CatTo(std::string* out, const Args&... args) {
+  absl::StrAppend(out, internal::Bridge(args)...);
+}
+
+}  // namespace gridless::mapreduce
+
+#endif  // GRIDLESS_JOBS_MAPREDUCE_SV_H_

@@ -1,0 +1,9 @@
+# loan-mc across real processes (issue 3): bit-identical results with 1 and
+# 3 workers, in-process, and with a worker killed mid-job.  The unit tests
+# are jobs/loan/*_test.cc.
+if(TARGET gridless AND TARGET gridless-worker AND TARGET gridless-coordinator)
+  add_test(NAME loan_cli
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/loan_cli_test.sh
+                   $<TARGET_FILE_DIR:gridless>)
+  set_tests_properties(loan_cli PROPERTIES LABELS "loan" TIMEOUT 300)
+endif()

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# loan-mc across real processes (issue 3): the result is bit-identical with
+# 1 and 3 worker processes and in-process, and with a worker killed (SIGKILL)
+# mid-job on a standalone coordinator.  Argument: the directory holding
+# gridless, gridless-coordinator and gridless-worker.  Exit 0 pass, 1 fail.
+set -euo pipefail
+
+bin=${1:?usage: loan_cli_test.sh BIN_DIR}
+gridless="$bin/gridless"
+work=$(mktemp -d "${TMPDIR:-/tmp}/gridless-loan-cli.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+# The result object with sorted keys: numbers are printed at round-trip
+# precision, so equal text means equal bits.
+result() { jq -S .result "$1"; }
+
+"$gridless" gen-loans --count 4000 --format fannie-sflp --seed 9 \
+  --out "$work/tape.txt" > /dev/null
+cat > "$work/job.json" <<JOB
+{"kind": "loan-mc", "seed": 5, "max_attempts": 4,
+ "params": {"tape": "$work/tape.txt", "paths": 48, "loan_block": 512,
+            "path_block": 8, "volatility": 0.012, "sda": 150}}
+JOB
+
+log "1 worker, 3 workers, in-process"
+for w in 1 3 0; do
+  "$gridless" run "$work/job.json" --workers $w --json --quiet \
+    > "$work/run$w.json" 2> "$work/run$w.err" ||
+    fail "gridless run --workers $w: $(cat "$work/run$w.err")"
+done
+[[ $(jq -r .result.loans "$work/run1.json") == 4000 ]] ||
+  fail "expected 4000 loans, got $(jq -r .result.loans "$work/run1.json")"
+[[ $(jq -r .result.inactive_loans "$work/run1.json") == 80 ]] ||
+  fail "expected 80 paid-off loans"
+cmp -s <(result "$work/run1.json") <(result "$work/run3.json") ||
+  fail "1 and 3 workers differ: $(diff <(result "$work/run1.json") <(result "$work/run3.json") | head)"
+cmp -s <(result "$work/run1.json") <(result "$work/run0.json") ||
+  fail "in-process run differs from 1 worker"
+
+log "a worker killed mid-job"
+"$bin/gridless-coordinator" --listen 127.0.0.1:0 --lease-timeout 2 --quiet \
+  > "$work/coord.out" 2> "$work/coord.err" &
+pids+=($!)
+disown $!
+for _ in $(seq 100); do
+  addr=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$work/coord.out")
+  [[ -n "$addr" ]] && break
+  sleep 0.1
+done
+[[ -n "$addr" ]] || fail "coordinator did not start: $(cat "$work/coord.err")"
+# A bigger job so that the kill lands while tasks remain.
+sed 's/"paths": 48/"paths": 160/' "$work/job.json" > "$work/big.json"
+"$gridless" run "$work/big.json" --workers 0 --json --quiet > "$work/big_ref.json" ||
+  fail "reference run of the bigger job"
+"$bin/gridless-worker" --coordinator "$addr" --slots 1 2> "$work/w1.err" &
+victim=$!
+pids+=($victim)
+disown $victim
+"$bin/gridless-worker" --coordinator "$addr" --slots 1 2> "$work/w2.err" &
+pids+=($!)
+disown $!
+id=$("$gridless" submit "$work/big.json" --coordinator "$addr") ||
+  fail "submit"
+sleep 1.5
+if "$gridless" result "$id" --coordinator "$addr" > /dev/null 2>&1; then
+  fail "the job ended before a worker could be killed; make it bigger"
+fi
+kill -9 "$victim"
+"$gridless" result "$id" --wait --json --coordinator "$addr" > "$work/killed.json" ||
+  fail "job with a killed worker: $(jq -r .error "$work/killed.json")"
+cmp -s <(result "$work/big_ref.json") <(result "$work/killed.json") ||
+  fail "result with a killed worker differs: $(diff <(result "$work/big_ref.json") <(result "$work/killed.json") | head)"
+log "PASS"

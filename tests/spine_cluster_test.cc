@@ -1,0 +1,238 @@
+// The spine end to end (issue 2): a gridless-coordinator process and
+// gridless-worker processes on loopback run real jobs; results are checked
+// against closed forms and against an in-process run of the same spec, bit
+// for bit, whatever the number of workers and whatever dies.
+#include "tests/spine_cluster.h"
+
+#include <signal.h>
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "jobs/job.h"
+#include "jobs/local_run.h"
+#include "jobs/option_pricing.h"
+
+namespace gridless::spine {
+namespace {
+
+using ::testing::HasSubstr;
+
+double Field(const v1::JobResult& r, const std::string& name) {
+  auto it = r.result().fields().find(name);
+  EXPECT_NE(it, r.result().fields().end()) << "no result field " << name;
+  return it == r.result().fields().end() ? NAN : it->second.number_value();
+}
+
+// The spec's result computed in this process (jobs/local_run.h).
+google::protobuf::Struct LocalResult(const v1::JobSpec& spec) {
+  auto kind = JobRegistry::Global().Find(spec.kind());
+  EXPECT_TRUE(kind.ok()) << kind.status();
+  auto r = RunJobLocally(**kind, spec);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : google::protobuf::Struct();
+}
+
+// Exact equality of every number of two results (NaN-free).
+void ExpectBitIdentical(const google::protobuf::Struct& a,
+                        const google::protobuf::Struct& b) {
+  ASSERT_EQ(a.fields_size(), b.fields_size());
+  for (const auto& [name, value] : a.fields()) {
+    auto it = b.fields().find(name);
+    ASSERT_NE(it, b.fields().end()) << name;
+    EXPECT_EQ(value.number_value(), it->second.number_value()) << name;
+    EXPECT_EQ(value.string_value(), it->second.string_value()) << name;
+  }
+}
+
+// Haug, The Complete Guide to Option Pricing Formulas, 2nd ed., 1.1.1 and
+// 1.1.6: the closed form the option-mc kind reports.
+TEST(SpineTest, BlackScholesClosedFormMatchesHaug) {
+  EXPECT_NEAR(BlackScholesPrice(true, 60, 65, 0.08, 0, 0.30, 0.25), 2.1334,
+              5e-5);
+  EXPECT_NEAR(BlackScholesPrice(false, 100, 95, 0.10, 0.05, 0.20, 0.5), 2.4648,
+              5e-5);
+}
+
+TEST(SpineTest, OptionMcOnThreeWorkersMatchesBlackScholes) {
+  auto coordinator = CoordinatorProcess::Start();
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
+  std::vector<std::unique_ptr<Subprocess>> workers;
+  for (int i = 0; i < 3; ++i) {
+    auto w = StartWorker((*coordinator)->address());
+    ASSERT_TRUE(w.ok()) << w.status();
+    workers.push_back(*std::move(w));
+  }
+  auto client = (*coordinator)->Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  struct Case {
+    const char* json;
+    double haug;
+  };
+  const Case cases[] = {
+      {R"({"kind": "option-mc", "seed": 7, "params": {"option": "call",
+           "spot": 60, "strike": 65, "rate": 0.08, "volatility": 0.30,
+           "maturity": 0.25, "paths": 400000, "tasks": 40}})",
+       2.1334},
+      {R"({"kind": "option-mc", "seed": 8, "params": {"option": "put",
+           "spot": 100, "strike": 95, "rate": 0.10, "dividend": 0.05,
+           "volatility": 0.20, "maturity": 0.5, "paths": 400000,
+           "tasks": 40}})",
+       2.4648},
+  };
+  // Both jobs run at the same time, sharing the workers.
+  std::vector<std::string> ids;
+  for (const Case& c : cases) {
+    auto submitted = (*client)->Submit(Spec(c.json));
+    ASSERT_TRUE(submitted.ok()) << submitted.status();
+    EXPECT_EQ(submitted->tasks(), 40u);
+    ids.push_back(submitted->job_id());
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto r = WaitForResult(**client, ids[i]);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
+        << r->progress().error();
+    EXPECT_EQ(r->progress().tasks().succeeded(), 40u);
+    double price = Field(*r, "price"), se = Field(*r, "stderr");
+    double closed = Field(*r, "closed_form");
+    EXPECT_NEAR(closed, cases[i].haug, 5e-5);
+    EXPECT_GT(se, 0);
+    EXPECT_LT(se, 0.02);
+    EXPECT_NEAR(price, closed, 4 * se) << "seed " << 7 + i;
+  }
+}
+
+TEST(SpineTest, SameResultWithOneAndWithThreeWorkers) {
+  const v1::JobSpec spec = Spec(R"({"kind": "option-mc", "seed": 11,
+      "params": {"option": "put", "spot": 100, "strike": 95, "rate": 0.10,
+                 "dividend": 0.05, "volatility": 0.20, "maturity": 0.5,
+                 "paths": 600000, "tasks": 600}})");
+  const google::protobuf::Struct local = LocalResult(spec);
+
+  auto coordinator = CoordinatorProcess::Start();
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
+  auto client = (*coordinator)->Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::vector<std::unique_ptr<Subprocess>> workers;
+
+  for (int n : {1, 3}) {
+    while (static_cast<int>(workers.size()) < n) {
+      auto w = StartWorker((*coordinator)->address());
+      ASSERT_TRUE(w.ok()) << w.status();
+      workers.push_back(*std::move(w));
+    }
+    auto submitted = (*client)->Submit(spec);
+    ASSERT_TRUE(submitted.ok()) << submitted.status();
+    auto r = WaitForResult(**client, submitted->job_id());
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
+        << r->progress().error();
+    SCOPED_TRACE(absl::StrCat(n, " workers"));
+    ExpectBitIdentical(r->result(), local);
+  }
+}
+
+TEST(SpineTest, WorkerKilledMidJobDoesNotChangeTheResult) {
+  const v1::JobSpec spec = Spec(R"({"kind": "option-mc", "seed": 5,
+      "params": {"option": "call", "spot": 60, "strike": 65, "rate": 0.08,
+                 "volatility": 0.30, "maturity": 0.25, "paths": 6000000,
+                 "tasks": 120}})");
+  const google::protobuf::Struct local = LocalResult(spec);
+
+  auto coordinator = CoordinatorProcess::Start();
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
+  auto client = (*coordinator)->Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  // One worker first, so that it holds the leases when it dies.
+  auto victim = StartWorker((*coordinator)->address());
+  ASSERT_TRUE(victim.ok()) << victim.status();
+  auto submitted = (*client)->Submit(spec);
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  auto progress = WaitForProgress(**client, submitted->job_id(), 3);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  ASSERT_EQ(progress->state(), v1::JOB_STATE_RUNNING)
+      << "the job ended before the kill; give it more paths";
+  (*victim)->Signal(SIGKILL);
+  ASSERT_TRUE((*victim)->Wait(absl::Seconds(30)));
+  std::vector<std::unique_ptr<Subprocess>> workers;
+  for (int i = 0; i < 2; ++i) {
+    auto w = StartWorker((*coordinator)->address());
+    ASSERT_TRUE(w.ok()) << w.status();
+    workers.push_back(*std::move(w));
+  }
+  auto r = WaitForResult(**client, submitted->job_id());
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
+      << r->progress().error();
+  EXPECT_EQ(r->progress().tasks().succeeded(), 120u);
+  ExpectBitIdentical(r->result(), local);
+}
+
+TEST(SpineTest, TaskThatAlwaysFailsFailsTheJobAfterMaxAttempts) {
+  auto coordinator = CoordinatorProcess::Start();
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
+  std::vector<std::unique_ptr<Subprocess>> workers;
+  for (int i = 0; i < 2; ++i) {
+    auto w = StartWorker((*coordinator)->address());
+    ASSERT_TRUE(w.ok()) << w.status();
+    workers.push_back(*std::move(w));
+  }
+  auto client = (*coordinator)->Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto submitted = (*client)->Submit(Spec(
+      R"({"kind": "noop", "max_attempts": 3,
+          "params": {"tasks": 20, "fail": [3]}})"));
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  auto r = WaitForResult(**client, submitted->job_id());
+  ASSERT_TRUE(r.ok()) << r.status();
+  const v1::Progress& p = r->progress();
+  EXPECT_EQ(p.state(), v1::JOB_STATE_FAILED);
+  EXPECT_THAT(p.error(), HasSubstr("injected failure of task 3"));
+  EXPECT_EQ(p.tasks().failed(), 1u);
+  EXPECT_GE(p.tasks().retried(), 2u);  // attempts 1 and 2 were retried
+}
+
+TEST(SpineTest, CancelStopsARunningJob) {
+  auto coordinator = CoordinatorProcess::Start();
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
+  std::vector<std::unique_ptr<Subprocess>> workers;
+  for (int i = 0; i < 2; ++i) {
+    auto w = StartWorker((*coordinator)->address());
+    ASSERT_TRUE(w.ok()) << w.status();
+    workers.push_back(*std::move(w));
+  }
+  auto client = (*coordinator)->Connect();
+  ASSERT_TRUE(client.ok()) << client.status();
+  // 400 x 100 ms on 2 slots: 20 s if it were not cancelled.
+  auto submitted = (*client)->Submit(
+      Spec(R"({"kind": "noop", "params": {"tasks": 400, "sleep_ms": 100}})"));
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  const std::string id = submitted->job_id();
+  auto progress = WaitForProgress(**client, id, 2);
+  ASSERT_TRUE(progress.ok()) << progress.status();
+
+  // Through the CLI, as a user would.
+  CliRun cancel =
+      RunCli({"cancel", id, "--coordinator", (*coordinator)->address()});
+  EXPECT_EQ(cancel.exit_code, 0) << cancel.err;
+  EXPECT_THAT(cancel.out, HasSubstr("cancelled"));
+
+  CliRun watch = RunCli(
+      {"watch", id, "--coordinator", (*coordinator)->address(), "--json"});
+  EXPECT_EQ(watch.exit_code, 1) << watch.err;
+  auto json = ParseJson(watch.out);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(json->fields().at("state").string_value(), "cancelled");
+
+  auto r = WaitForResult(**client, id);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->progress().state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_LT(r->progress().tasks().succeeded(), 400u);
+}
+
+}  // namespace
+}  // namespace gridless::spine

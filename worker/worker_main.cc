@@ -1,0 +1,109 @@
+// WorkerMain: flags, signal handling and exit codes of gridless-worker.
+//
+// Exit codes: 0 drained, idle or asked to stop; 1 the coordinator could not be
+// reached or refused the worker; 2 bad flags or address.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/flags.h"
+#include "worker/address.h"
+#include "worker/worker.h"
+
+namespace gridless {
+namespace {
+
+std::atomic<bool> g_drain{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+// Only sets the flag (async-signal-safe).  A second signal ends the process
+// at once, for a user who does not want to wait for running tasks.
+extern "C" void OnStopSignal(int signal) {
+  if (g_drain.exchange(true)) _exit(128 + signal);
+}
+
+void InstallSignalHandlers() {
+  struct sigaction action = {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+}
+
+int Fail(std::string message, int code) {
+  const std::string prefix = "gridless-worker: ";
+  if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+  std::fprintf(stderr, "%s%s\n", prefix.c_str(), message.c_str());
+  return code;
+}
+
+}  // namespace
+
+int WorkerMain(int argc, char** argv) {
+  FlagSet flags("gridless-worker",
+                "Runs tasks for a Gridless coordinator until drained (SIGTERM, "
+                "SIGINT) or idle.");
+  const char* env = std::getenv("GRIDLESS_COORDINATOR");
+  std::string coordinator =
+      env != nullptr && *env != '\0' ? env : "127.0.0.1:7070";
+  int64_t slots = 0;
+  double idle_exit = 0;
+  double connect_timeout = 30;
+  bool verbose = false;
+  flags.String("coordinator", &coordinator,
+               "HOST:PORT of the coordinator (env GRIDLESS_COORDINATOR)");
+  flags.Int("slots", &slots, 0, 4096, "tasks run at once; 0 = all cores");
+  flags.Double("idle-exit", &idle_exit, 0, 1e9,
+               "exit after this many seconds without a task; 0 = never");
+  flags.Double("connect-timeout", &connect_timeout, 0, 1e9,
+               "give up when the coordinator is unreachable for this many "
+               "seconds; 0 = retry forever");
+  flags.Bool("verbose", &verbose, "log connections and drains to stderr");
+  if (auto s = flags.Parse(argc - 1, argv + 1); !s.ok()) {
+    return Fail(std::string(s.message()), 2);
+  }
+  if (flags.help()) {
+    std::fputs(flags.Usage().c_str(), stdout);
+    return 0;
+  }
+  if (!flags.positional().empty()) {
+    return Fail("unexpected argument \"" + flags.positional().front() +
+                    "\" (see --help)",
+                2);
+  }
+  const bool from_env =
+      env != nullptr && *env != '\0' && coordinator == std::string(env);
+  if (auto s = ValidateAddress(
+          coordinator, from_env ? "GRIDLESS_COORDINATOR (or --coordinator)"
+                                : "--coordinator");
+      !s.ok()) {
+    return Fail(std::string(s.message()), 2);
+  }
+
+  WorkerOptions options;
+  options.coordinator = coordinator;
+  options.slots = static_cast<int>(slots);
+  options.idle_exit = absl::Seconds(idle_exit);
+  options.connect_timeout = absl::Seconds(connect_timeout);
+  options.verbose = verbose;
+
+  // Abseil's mutex deadlock detection is a debugging aid that costs time on
+  // every lock in this Debian build; the worker's hot path takes several
+  // locks per task.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  InstallSignalHandlers();
+  absl::Status status = RunWorker(options, &g_drain);
+  if (!status.ok()) {
+    return Fail(std::string(status.message()),
+                status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1);
+  }
+  return 0;
+}
+
+}  // namespace gridless
