@@ -11,10 +11,11 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "cli/atomic_file.h"
 #include "cli/cli.h"
@@ -151,20 +152,20 @@ class EmbeddedRun {
     auto final_state =
         client_.Watch(job_id_, 0.25, [this](const v1::Progress& p) {
           if (flags_.quiet) return;
-          std::lock_guard<std::mutex> lock(console_mu_);
+          absl::MutexLock lock(&console_mu_);
           progress_.Update(p);
         });
     done_.store(true);
     monitor.join();
     {
-      std::lock_guard<std::mutex> lock(console_mu_);
+      absl::MutexLock lock(&console_mu_);
       progress_.Finish();
     }
     if (!final_state.ok()) {
       if (final_state.status().code() == absl::StatusCode::kCancelled) {
-        return ReportError(absl::StrCat("interrupted; job ", job_id_,
-                                        " cancelled, workers stopped"),
-                           kExitFailed);
+        return ReportError(
+            absl::StrCat("interrupted; job ", job_id_, " cancelled"),
+            kExitFailed);
       }
       return ReportError(final_state.status());
     }
@@ -179,7 +180,7 @@ class EmbeddedRun {
 
  private:
   void Log(const std::string& line) {
-    std::lock_guard<std::mutex> lock(console_mu_);
+    absl::MutexLock lock(&console_mu_);
     progress_.Log(absl::StrCat("gridless: ", line));
   }
 
@@ -218,14 +219,16 @@ class EmbeddedRun {
   std::atomic<bool> done_{false};
   // Written by the monitor thread, read after it is joined.
   std::string pool_failure_;
-  std::mutex console_mu_;
-  ProgressLine progress_;  // guarded by console_mu_
+  // The progress line and the monitor's notes share stderr.
+  absl::Mutex console_mu_;
+  ProgressLine progress_ ABSL_GUARDED_BY(console_mu_);
 };
 
 int RunOnEmbeddedCluster(const RunFlags& flags, const v1::JobSpec& spec) {
   auto worker_binary = FindSiblingBinary("gridless-worker");
-  if (!worker_binary.ok())
+  if (!worker_binary.ok()) {
     return ReportError(worker_binary.status().message(), kExitFailed);
+  }
 
   CoordinatorOptions options;
   options.listen = "127.0.0.1:0";

