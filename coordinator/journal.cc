@@ -289,7 +289,7 @@ absl::StatusOr<std::vector<Journal::JobRecord>> Journal::Load() {
   if (!q.ok()) return Error("read jobs");
   int rc;
   while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
-    JobRecord r{.spec = {}};
+    JobRecord r;
     r.job_id = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 0));
     if (!r.spec.ParseFromString(q.ColumnBytes(1))) {
       return absl::DataLossError(absl::StrCat(
