@@ -39,6 +39,14 @@ struct CoordinatorOptions {
   // On Shutdown, how long workers get to finish running tasks and say
   // Goodbye after Drain before their streams are cut.
   absl::Duration drain_timeout = absl::Seconds(5);
+  // SQLite journal file; "" = none.  Unfinished jobs found in it are resumed
+  // at Start (see coordinator/journal.h and docs/RELIABILITY.md).
+  std::string journal_path;
+  // Limits against floods (see SchedulerOptions).
+  uint64_t max_open_jobs = 1000;
+  uint64_t max_tasks_per_job = 10'000'000;
+
+  // ---- Auth, TLS and transport limits (see common/auth.h) ----
 };
 
 class Coordinator {

@@ -50,6 +50,7 @@
 #include "common/clock.h"
 #include "coordinator/backoff.h"
 #include "coordinator/job_table.h"
+#include "coordinator/journal.h"
 #include "coordinator/lease_table.h"
 #include "coordinator/metrics.h"
 #include "coordinator/ready_queue.h"
@@ -72,6 +73,16 @@ struct SchedulerOptions {
   uint32_t default_max_attempts = 3;
   // Seeds the backoff jitter.
   uint64_t seed = 0x6772696464656c73;  // "gridless"
+  // Journal of jobs, merged tasks and job ends; nullptr = none (a restart
+  // forgets everything).  Must outlive the scheduler.  The scheduler only
+  // buffers records; the owner calls Journal::Flush() periodically.
+  Journal* journal = nullptr;
+  // Limits against floods: unfinished jobs at once, and tasks per stage.
+  uint64_t max_open_jobs = 1000;
+  uint64_t max_tasks_per_job = 10'000'000;
+  // Speculative execution never starts a backup before a task has run this
+  // long, whatever the median.
+  absl::Duration min_speculation_delay = absl::Seconds(1);
 };
 
 // A job that reached a final state.
