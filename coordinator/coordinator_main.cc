@@ -47,6 +47,16 @@ int CoordinatorMain(int argc, char** argv) {
   flags.Int("max-attempts", &max_attempts, 1, 1000,
             "attempts per task when a job does not set max_attempts");
   flags.Bool("quiet", &quiet, "do not log workers and jobs to stderr");
+  flags.String("journal", &options.journal_path,
+               "SQLite file journaling jobs and finished tasks; a restart on "
+               "the same file resumes unfinished jobs (none when empty)");
+  int64_t max_open_jobs = static_cast<int64_t>(options.max_open_jobs);
+  int64_t max_tasks_per_job = static_cast<int64_t>(options.max_tasks_per_job);
+  flags.Int("max-open-jobs", &max_open_jobs, 1, 1'000'000,
+            "unfinished jobs accepted at once; more are refused with "
+            "RESOURCE_EXHAUSTED");
+  flags.Int("max-tasks-per-job", &max_tasks_per_job, 1, 1'000'000'000,
+            "tasks one stage of a job may plan; a bigger job is refused");
   if (auto s = flags.Parse(argc - 1, argv + 1); !s.ok()) {
     // Some of FlagSet's messages already start with the program's name.
     if (absl::StartsWith(s.message(), kProgram)) {
@@ -68,6 +78,8 @@ int CoordinatorMain(int argc, char** argv) {
   options.lease_timeout = absl::Seconds(lease_timeout_s);
   options.default_max_attempts = static_cast<uint32_t>(max_attempts);
   options.verbose = !quiet;
+  options.max_open_jobs = static_cast<uint64_t>(max_open_jobs);
+  options.max_tasks_per_job = static_cast<uint64_t>(max_tasks_per_job);
 
   // Block the stop signals in every thread (gRPC's inherit the mask) and
   // wait for them here.
