@@ -87,4 +87,28 @@ grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status JobServiceImpl::ListFailures(grpc::ServerContext*,
+                                          const v1::JobRef* request,
+                                          v1::FailuresResponse* response) {
+  if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
+  auto failures = scheduler_->ListFailures(request->job_id());
+  if (!failures.ok()) return ToGrpcStatus(failures.status());
+  *response = *std::move(failures);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::Retry(grpc::ServerContext*,
+                                   const v1::JobRef* request,
+                                   v1::RetryResponse* response) {
+  if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
+  SchedulerEvents events;
+  auto retried = scheduler_->Retry(request->job_id(), &events);
+  if (!retried.ok()) return ToGrpcStatus(retried.status());
+  *response = *std::move(retried);
+  hub_->Log(absl::StrCat("job ", request->job_id(), ": retrying ",
+                         response->tasks(), " dead-lettered tasks"));
+  hub_->Apply(events);
+  return grpc::Status::OK;
+}
+
 }  // namespace gridless

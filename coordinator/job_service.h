@@ -1,4 +1,5 @@
-// The client-facing JobService (Submit, Watch, Cancel, GetResult, ListJobs)
+// The client-facing JobService (Submit, Watch, Cancel, GetResult, ListJobs,
+// ListFailures, Retry)
 // over the Scheduler.  Thin: validates the request, calls the scheduler,
 // maps absl::Status to grpc::Status, and hands scheduler events to the hub
 // (a submit wakes streams holding credit; a cancel tells workers to drop the
@@ -41,6 +42,11 @@ class JobServiceImpl final : public v1::JobService::Service {
   grpc::Status ListJobs(grpc::ServerContext* context,
                         const v1::ListJobsRequest* request,
                         v1::ListJobsResponse* response) override;
+  grpc::Status ListFailures(grpc::ServerContext* context,
+                            const v1::JobRef* request,
+                            v1::FailuresResponse* response) override;
+  grpc::Status Retry(grpc::ServerContext* context, const v1::JobRef* request,
+                     v1::RetryResponse* response) override;
 
  private:
   Scheduler* const scheduler_;

@@ -135,6 +135,18 @@ v1::ListJobsResponse Scheduler::ListJobs() const {
   return response;
 }
 
+absl::StatusOr<v1::FailuresResponse> Scheduler::ListFailures(
+    absl::string_view job_id) const {
+  return absl::UnimplementedError(
+      absl::StrCat("dead letters of ", job_id, ": not implemented yet"));
+}
+
+absl::StatusOr<v1::RetryResponse> Scheduler::Retry(absl::string_view job_id,
+                                                   SchedulerEvents*) {
+  return absl::UnimplementedError(
+      absl::StrCat("retry of ", job_id, ": not implemented yet"));
+}
+
 bool Scheduler::AwaitFinal(absl::string_view job_id,
                            absl::Time deadline) const {
   std::unique_lock<std::mutex> lock(mu_);

@@ -129,6 +129,14 @@ class Scheduler {
   // The progress and, once SUCCEEDED, the result.
   absl::StatusOr<v1::JobResult> GetResult(absl::string_view job_id) const;
   v1::ListJobsResponse ListJobs() const;
+  // The job's dead letters (tasks that exhausted their attempts).
+  absl::StatusOr<v1::FailuresResponse> ListFailures(
+      absl::string_view job_id) const;
+  // Requeues the dead letters of a FAILED or PARTIAL job with fresh attempts
+  // and puts it back to RUNNING.  FAILED_PRECONDITION when there is nothing
+  // to retry.
+  absl::StatusOr<v1::RetryResponse> Retry(absl::string_view job_id,
+                                          SchedulerEvents* events);
   // Blocks until the job is final (true), or until `deadline` or Stop()
   // (false).  Real time.
   bool AwaitFinal(absl::string_view job_id, absl::Time deadline) const;
