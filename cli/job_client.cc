@@ -99,6 +99,29 @@ absl::StatusOr<std::vector<v1::Progress>> JobClient::ListJobs() {
   return std::vector<v1::Progress>(resp.jobs().begin(), resp.jobs().end());
 }
 
+absl::StatusOr<v1::FailuresResponse> JobClient::ListFailures(
+    const std::string& job_id) {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, kRpcDeadline);
+  v1::JobRef req;
+  req.set_job_id(job_id);
+  v1::FailuresResponse resp;
+  auto s = FromGrpcStatus(stub_->ListFailures(&ctx, req, &resp));
+  if (!s.ok()) return Annotate(s);
+  return resp;
+}
+
+absl::StatusOr<v1::RetryResponse> JobClient::Retry(const std::string& job_id) {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, kRpcDeadline);
+  v1::JobRef req;
+  req.set_job_id(job_id);
+  v1::RetryResponse resp;
+  auto s = FromGrpcStatus(stub_->Retry(&ctx, req, &resp));
+  if (!s.ok()) return Annotate(s);
+  return resp;
+}
+
 absl::StatusOr<v1::Progress> JobClient::Watch(
     const std::string& job_id, double interval_s,
     const std::function<void(const v1::Progress&)>& on_progress) {

@@ -45,6 +45,11 @@ class JobClient {
   absl::StatusOr<v1::JobResult> GetResult(const std::string& job_id);
   absl::StatusOr<v1::JobState> Cancel(const std::string& job_id);
   absl::StatusOr<std::vector<v1::Progress>> ListJobs();
+  // The job's dead letters with every attempt (NOT_FOUND for an unknown id).
+  absl::StatusOr<v1::FailuresResponse> ListFailures(const std::string& job_id);
+  // Requeues the dead letters of a FAILED or PARTIAL job; FAILED_PRECONDITION
+  // (the coordinator's message) when there is nothing to retry.
+  absl::StatusOr<v1::RetryResponse> Retry(const std::string& job_id);
 
   // Calls `on_progress` for every snapshot until the job reaches a final
   // state and returns that final snapshot.  CANCELLED when StopWatch was
