@@ -11,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth.h"
 #include "coordinator/address.h"
 #include "coordinator/http_server.h"
 #include "coordinator/job_service.h"
@@ -43,7 +44,8 @@ HttpResponse Route(const HttpRequest& request, const Scheduler& scheduler) {
 class CoordinatorImpl final : public Coordinator {
  public:
   explicit CoordinatorImpl(const CoordinatorOptions& options)
-      : options_(options) {
+      : options_(options),
+        authorizer_(std::make_unique<Authorizer>(options.auth)) {
     SchedulerOptions s;
     s.registry =
         options.registry != nullptr ? options.registry : &JobRegistry::Global();
@@ -54,9 +56,11 @@ class CoordinatorImpl final : public Coordinator {
     s.default_max_attempts = options.default_max_attempts;
     scheduler_ = std::make_unique<Scheduler>(s);
     hub_ = std::make_unique<WorkerHub>(scheduler_.get(), options.verbose);
-    worker_service_ = std::make_unique<WorkerServiceImpl>(hub_.get());
+    worker_service_ = std::make_unique<WorkerServiceImpl>(
+        hub_.get(), authorizer_.get(), options_.max_workers);
     job_service_ =
-        std::make_unique<JobServiceImpl>(scheduler_.get(), hub_.get());
+        std::make_unique<JobServiceImpl>(
+        scheduler_.get(), hub_.get(), authorizer_.get());
   }
 
   ~CoordinatorImpl() override { Shutdown(); }
@@ -64,6 +68,11 @@ class CoordinatorImpl final : public Coordinator {
   absl::Status Init() {
     auto listen = ParseHostPort(options_.listen, "--listen");
     if (!listen.ok()) return listen.status();
+    if (auto s = CheckExposure(listen->host, options_.auth,
+                               options_.insecure_allow_remote);
+        !s.ok()) {
+      return s;
+    }
     std::optional<HostPort> http;
     if (!options_.http_listen.empty()) {
       auto parsed = ParseHostPort(options_.http_listen, "--http");
@@ -84,14 +93,18 @@ class CoordinatorImpl final : public Coordinator {
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort(FormatHostPort(listen->host, listen->port),
-                             grpc::InsecureServerCredentials(), &port);
+                             NewServerCredentials(options_.auth.tls), &port);
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     // Workers ping to keep idle streams alive; do not punish them for it.
     builder.AddChannelArgument(
         GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
-    builder.SetMaxReceiveMessageSize(64 << 20);
-    builder.SetMaxSendMessageSize(64 << 20);
+    // A peer's message above the limit fails its call, nothing else.
+    const uint64_t max_in =
+        std::clamp<uint64_t>(options_.max_message_bytes, 1 << 10, INT32_MAX);
+    builder.SetMaxReceiveMessageSize(static_cast<int>(max_in));
+    builder.SetMaxSendMessageSize(
+        static_cast<int>(std::max<uint64_t>(max_in, 64 << 20)));
     builder.RegisterService(worker_service_.get());
     builder.RegisterService(job_service_.get());
     server_ = builder.BuildAndStart();
@@ -101,7 +114,12 @@ class CoordinatorImpl final : public Coordinator {
       return absl::UnavailableError(
           absl::StrCat("--listen \"", options_.listen,
                        "\": cannot listen there (the gRPC server failed to "
-                       "start)"));
+                       "start",
+                       options_.auth.tls.enabled()
+                           ? "; check that --tls-cert and --tls-key are a "
+                             "matching PEM certificate and key"
+                           : "",
+                       ")"));
     }
     address_ = FormatHostPort(listen->host, port);
     ticker_ = std::thread([this] { TickLoop(); });
@@ -168,6 +186,7 @@ class CoordinatorImpl final : public Coordinator {
   }
 
   const CoordinatorOptions options_;
+  const std::unique_ptr<Authorizer> authorizer_;  // used by the services
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<WorkerHub> hub_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;

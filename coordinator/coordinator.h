@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/auth.h"
 #include "common/clock.h"
 #include "jobs/job.h"
 
@@ -47,6 +48,17 @@ struct CoordinatorOptions {
   uint64_t max_tasks_per_job = 10'000'000;
 
   // ---- Auth, TLS and transport limits (see common/auth.h) ----
+  // Tokens per role and TLS (PEM contents); empty = open roles, no TLS.
+  ServerAuthOptions auth;
+  // Serve a non-loopback `listen` address without authentication (trusted
+  // networks only).  Otherwise Start refuses it with INVALID_ARGUMENT.
+  bool insecure_allow_remote = false;
+  // Largest message accepted from a peer; a bigger one fails that call (or
+  // that worker's stream) with RESOURCE_EXHAUSTED.
+  uint64_t max_message_bytes = uint64_t{64} << 20;
+  // Worker streams served at once; more are refused with
+  // RESOURCE_EXHAUSTED (workers retry with backoff).  0 = no limit.
+  uint64_t max_workers = 10'000;
 };
 
 class Coordinator {

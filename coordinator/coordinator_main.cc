@@ -3,8 +3,10 @@
 // HOST:PORT" (the only line on stdout, which scripts wait for), serves until
 // SIGINT or SIGTERM, then drains workers and exits 0.
 //
-// Exit codes: 0 after a signal-initiated shutdown, 2 for a bad flag or a
-// malformed address, 1 when the address cannot be bound.
+// Exit codes: 0 after a signal-initiated shutdown, 2 for a bad flag, a
+// malformed address, an unreadable token or PEM file, or a non-loopback
+// --listen without authentication (see docs/SECURITY.md), 1 when the address
+// cannot be bound.
 #include <pthread.h>
 #include <signal.h>
 
@@ -13,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/auth.h"
 #include "common/flags.h"
 #include "coordinator/coordinator.h"
 
@@ -57,6 +60,20 @@ int CoordinatorMain(int argc, char** argv) {
             "RESOURCE_EXHAUSTED");
   flags.Int("max-tasks-per-job", &max_tasks_per_job, 1, 1'000'000'000,
             "tasks one stage of a job may plan; a bigger job is refused");
+  ServerAuthFlags auth_flags;
+  AddServerAuthFlags(flags, &auth_flags);
+  flags.Bool("insecure-allow-remote", &options.insecure_allow_remote,
+             "serve a non-loopback --listen address without a token or "
+             "mutual TLS (trusted networks only; see docs/SECURITY.md)");
+  int64_t max_message_mb =
+      static_cast<int64_t>(options.max_message_bytes >> 20);
+  int64_t max_workers = static_cast<int64_t>(options.max_workers);
+  flags.Int("max-message-mb", &max_message_mb, 1, 2047,
+            "largest message accepted from a worker or client, in MiB; a "
+            "bigger one fails its call with RESOURCE_EXHAUSTED");
+  flags.Int("max-workers", &max_workers, 0, 10'000'000,
+            "worker streams served at once; more are refused with "
+            "RESOURCE_EXHAUSTED (0 = no limit)");
   if (auto s = flags.Parse(argc - 1, argv + 1); !s.ok()) {
     // Some of FlagSet's messages already start with the program's name.
     if (absl::StartsWith(s.message(), kProgram)) {
@@ -80,6 +97,11 @@ int CoordinatorMain(int argc, char** argv) {
   options.verbose = !quiet;
   options.max_open_jobs = static_cast<uint64_t>(max_open_jobs);
   options.max_tasks_per_job = static_cast<uint64_t>(max_tasks_per_job);
+  options.max_message_bytes = static_cast<uint64_t>(max_message_mb) << 20;
+  options.max_workers = static_cast<uint64_t>(max_workers);
+  auto auth = LoadServerAuth(auth_flags);
+  if (!auth.ok()) return Fail(2, auth.status().message());
+  options.auth = *std::move(auth);
 
   // Block the stop signals in every thread (gRPC's inherit the mask) and
   // wait for them here.
@@ -98,6 +120,15 @@ int CoordinatorMain(int argc, char** argv) {
   std::printf("%s listening on %s\n", kProgram,
               (*coordinator)->address().c_str());
   std::fflush(stdout);
+  if (!quiet) {
+    const ServerAuthOptions& a = options.auth;
+    std::fprintf(stderr, "%s: auth: workers %s, clients %s; TLS %s\n", kProgram,
+                 !a.worker_token.empty() ? "need a token" : "need no token",
+                 !a.client_token.empty() ? "need a token" : "need no token",
+                 a.tls.mutual()    ? "on, client certificates required"
+                 : a.tls.enabled() ? "on"
+                                   : "off");
+  }
   if (!(*coordinator)->http_address().empty() && !quiet) {
     std::fprintf(stderr, "%s: HTTP (/healthz, /metrics) on %s\n", kProgram,
                  (*coordinator)->http_address().c_str());

@@ -20,9 +20,10 @@ grpc::Status CheckJobId(const std::string& id) {
 
 }  // namespace
 
-grpc::Status JobServiceImpl::Submit(grpc::ServerContext*,
+grpc::Status JobServiceImpl::Submit(grpc::ServerContext* context,
                                     const v1::SubmitRequest* request,
                                     v1::SubmitResponse* response) {
+  if (auto s = Authorize(*context); !s.ok()) return s;
   auto submitted = scheduler_->Submit(request->spec());
   if (!submitted.ok()) return ToGrpcStatus(submitted.status());
   *response = *std::move(submitted);
@@ -36,6 +37,7 @@ grpc::Status JobServiceImpl::Submit(grpc::ServerContext*,
 grpc::Status JobServiceImpl::Watch(grpc::ServerContext* context,
                                    const v1::WatchRequest* request,
                                    grpc::ServerWriter<v1::Progress>* writer) {
+  if (auto s = Authorize(*context); !s.ok()) return s;
   if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
   double interval_s = request->interval_s();
   if (!(interval_s > 0) || std::isinf(interval_s)) interval_s = 0.2;
@@ -58,9 +60,10 @@ grpc::Status JobServiceImpl::Watch(grpc::ServerContext* context,
   }
 }
 
-grpc::Status JobServiceImpl::Cancel(grpc::ServerContext*,
+grpc::Status JobServiceImpl::Cancel(grpc::ServerContext* context,
                                     const v1::JobRef* request,
                                     v1::CancelResponse* response) {
+  if (auto s = Authorize(*context); !s.ok()) return s;
   if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
   SchedulerEvents events;
   auto state = scheduler_->Cancel(request->job_id(), &events);
@@ -70,9 +73,10 @@ grpc::Status JobServiceImpl::Cancel(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::GetResult(grpc::ServerContext*,
+grpc::Status JobServiceImpl::GetResult(grpc::ServerContext* context,
                                        const v1::JobRef* request,
                                        v1::JobResult* response) {
+  if (auto s = Authorize(*context); !s.ok()) return s;
   if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
   auto result = scheduler_->GetResult(request->job_id());
   if (!result.ok()) return ToGrpcStatus(result.status());
@@ -80,16 +84,18 @@ grpc::Status JobServiceImpl::GetResult(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext*,
+grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context,
                                       const v1::ListJobsRequest*,
                                       v1::ListJobsResponse* response) {
+  if (auto s = Authorize(*context); !s.ok()) return s;
   *response = scheduler_->ListJobs();
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::ListFailures(grpc::ServerContext*,
+grpc::Status JobServiceImpl::ListFailures(grpc::ServerContext* context,
                                           const v1::JobRef* request,
                                           v1::FailuresResponse* response) {
+  if (auto s = Authorize(*context); !s.ok()) return s;
   if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
   auto failures = scheduler_->ListFailures(request->job_id());
   if (!failures.ok()) return ToGrpcStatus(failures.status());
@@ -97,9 +103,10 @@ grpc::Status JobServiceImpl::ListFailures(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::Retry(grpc::ServerContext*,
+grpc::Status JobServiceImpl::Retry(grpc::ServerContext* context,
                                    const v1::JobRef* request,
                                    v1::RetryResponse* response) {
+  if (auto s = Authorize(*context); !s.ok()) return s;
   if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
   SchedulerEvents events;
   auto retried = scheduler_->Retry(request->job_id(), &events);

@@ -16,6 +16,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/auth.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/worker_hub.h"
 #include "gridless/v1/job.grpc.pb.h"
@@ -24,9 +25,12 @@ namespace gridless {
 
 class JobServiceImpl final : public v1::JobService::Service {
  public:
-  // Both must outlive the service.
-  JobServiceImpl(Scheduler* scheduler, WorkerHub* hub)
-      : scheduler_(scheduler), hub_(hub) {}
+  // All must outlive the service.  Every handler first checks the caller's
+  // client credentials with `authorizer` (nullptr = open) and returns its
+  // UNAUTHENTICATED status when they are refused.
+  JobServiceImpl(Scheduler* scheduler, WorkerHub* hub,
+                 const Authorizer* authorizer = nullptr)
+      : scheduler_(scheduler), hub_(hub), authorizer_(authorizer) {}
 
   grpc::Status Submit(grpc::ServerContext* context,
                       const v1::SubmitRequest* request,
@@ -49,8 +53,15 @@ class JobServiceImpl final : public v1::JobService::Service {
                      v1::RetryResponse* response) override;
 
  private:
+  grpc::Status Authorize(const grpc::ServerContext& context) const {
+    return authorizer_ == nullptr
+               ? grpc::Status::OK
+               : authorizer_->Authorize(context, Role::kClient);
+  }
+
   Scheduler* const scheduler_;
   WorkerHub* const hub_;
+  const Authorizer* const authorizer_;
 };
 
 }  // namespace gridless

@@ -9,6 +9,15 @@ namespace gridless {
 
 namespace {
 
+// A Work call refused before Hello: finishes at once with `status`.
+class RefusedStream final
+    : public grpc::ServerBidiReactor<v1::WorkerMessage,
+                                     v1::CoordinatorMessage> {
+ public:
+  explicit RefusedStream(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
 google::protobuf::ArenaOptions ArenaOptionsFor(size_t start_block) {
   google::protobuf::ArenaOptions options;
   options.start_block_size = start_block;
@@ -218,6 +227,16 @@ void WorkerStream::Drain(const std::string& reason) {
 
 grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>*
 WorkerServiceImpl::Work(grpc::CallbackServerContext* context) {
+  if (authorizer_ != nullptr) {
+    grpc::Status auth = authorizer_->Authorize(*context, Role::kWorker);
+    if (!auth.ok()) return new RefusedStream(std::move(auth));
+  }
+  if (max_workers_ > 0 && hub_->size() >= max_workers_) {
+    return new RefusedStream(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("the coordinator already serves ", max_workers_,
+                     " workers (its --max-workers); try again later")));
+  }
   return new WorkerStream(hub_, context->peer());
 }
 

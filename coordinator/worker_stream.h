@@ -35,6 +35,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "common/auth.h"
 #include "coordinator/task_key.h"
 #include "coordinator/worker_hub.h"
 #include "gridless/v1/worker.grpc.pb.h"
@@ -102,15 +103,23 @@ class WorkerStream final
   std::optional<grpc::Status> finish_pending_ ABSL_GUARDED_BY(mu_);
 };
 
-// The WorkerService: creates a WorkerStream per call.
+// The WorkerService: creates a WorkerStream per call, after checking the
+// caller's worker credentials (UNAUTHENTICATED) and that fewer than
+// `max_workers` streams are registered (RESOURCE_EXHAUSTED; 0 = no limit).
+// `authorizer` (nullptr = open) must outlive the service.
 class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  public:
-  explicit WorkerServiceImpl(WorkerHub* hub) : hub_(hub) {}
+  explicit WorkerServiceImpl(WorkerHub* hub,
+                             const Authorizer* authorizer = nullptr,
+                             uint64_t max_workers = 0)
+      : hub_(hub), authorizer_(authorizer), max_workers_(max_workers) {}
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::CoordinatorMessage>* Work(
       grpc::CallbackServerContext* context) override;
 
  private:
   WorkerHub* const hub_;
+  const Authorizer* const authorizer_;
+  const uint64_t max_workers_;
 };
 
 }  // namespace gridless
