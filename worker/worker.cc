@@ -57,7 +57,8 @@ std::string NewWorkerId(uint64_t random) {
                          static_cast<uint32_t>(random));
 }
 
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& target,
+                                          const ClientAuthOptions& auth) {
   grpc::ChannelArguments args;
   // A fresh subchannel per channel: gRPC's own reconnect backoff must not
   // carry over between our attempts.
@@ -67,8 +68,7 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
   // Task batches are sized by the coordinator; do not refuse big payloads.
   args.SetMaxReceiveMessageSize(256 << 20);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+  return NewClientChannel(target, auth, args);
 }
 
 // True once the channel is READY; false when the attempt failed, `deadline`
@@ -104,7 +104,11 @@ absl::Status Unreachable(const WorkerOptions& o) {
       absl::StrCat("cannot reach the coordinator at ", o.coordinator,
                    " (tried for ", absl::FormatDuration(o.connect_timeout),
                    "): is gridless-coordinator running at ", o.coordinator,
-                   "? check --coordinator"));
+                   "? check --coordinator",
+                   o.auth.tls() ? "; with TLS, also check that --tls-ca "
+                                  "signed the coordinator's certificate and "
+                                  "that it names this address"
+                                : ""));
 }
 
 }  // namespace
@@ -141,7 +145,8 @@ absl::Status RunWorker(const WorkerOptions& options, std::atomic<bool>* drain) {
     const absl::Time give_up = options.connect_timeout > absl::ZeroDuration()
                                    ? unreachable_since + options.connect_timeout
                                    : absl::InfiniteFuture();
-    std::shared_ptr<grpc::Channel> channel = NewChannel(options.coordinator);
+    std::shared_ptr<grpc::Channel> channel =
+        NewChannel(options.coordinator, options.auth);
     if (!WaitReady(*channel, std::min(give_up, absl::Now() + kAttemptTimeout),
                    *drain)) {
       if (drain->load()) return absl::OkStatus();

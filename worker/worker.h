@@ -34,6 +34,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/auth.h"
 #include "jobs/job.h"
 
 namespace gridless {
@@ -55,6 +56,8 @@ struct WorkerOptions {
   // Kinds this worker can run; nullptr = JobRegistry::Global().
   const JobRegistry* registry = nullptr;
   bool verbose = false;
+  // The token sent on the Work stream and the TLS settings (common/auth.h).
+  ClientAuthOptions auth;
 };
 
 // Runs until drained, idle, or the coordinator is unreachable for longer than
@@ -78,6 +81,10 @@ absl::Status RunWorker(const WorkerOptions& options, std::atomic<bool>* drain);
 //   --idle-exit SECONDS      (0 = never)
 //   --connect-timeout SECONDS (default 30; 0 = retry forever)
 //   --verbose                (connections, drains and reconnects on stderr)
+//   --token-file FILE        (default: $GRIDLESS_TOKEN)
+//   --tls-ca, --tls-cert, --tls-key  PEM files for TLS / mutual TLS
+// A worker refused for its credentials (UNAUTHENTICATED) does not retry: it
+// exits 1 with the coordinator's reason.
 // Register your own kinds into JobRegistry::Global() before calling it.
 int WorkerMain(int argc, char** argv);
 

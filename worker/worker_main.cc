@@ -65,6 +65,8 @@ int WorkerMain(int argc, char** argv) {
                "give up when the coordinator is unreachable for this many "
                "seconds; 0 = retry forever");
   flags.Bool("verbose", &verbose, "log connections and drains to stderr");
+  ClientAuthFlags auth_flags;
+  AddClientAuthFlags(flags, &auth_flags);
   if (auto s = flags.Parse(argc - 1, argv + 1); !s.ok()) {
     return Fail(std::string(s.message()), 2);
   }
@@ -86,7 +88,11 @@ int WorkerMain(int argc, char** argv) {
     return Fail(std::string(s.message()), 2);
   }
 
+  auto auth = LoadClientAuth(auth_flags);
+  if (!auth.ok()) return Fail(std::string(auth.status().message()), 2);
+
   WorkerOptions options;
+  options.auth = *std::move(auth);
   options.coordinator = coordinator;
   options.slots = static_cast<int>(slots);
   options.idle_exit = absl::Seconds(idle_exit);
