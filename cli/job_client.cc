@@ -25,6 +25,20 @@ void SetDeadline(grpc::ClientContext& ctx, absl::Duration d) {
 
 absl::StatusOr<std::unique_ptr<JobClient>> JobClient::Connect(
     const std::string& address, absl::Duration timeout) {
+  return Connect(address, ClientAuthOptions{}, timeout);
+}
+
+absl::StatusOr<std::unique_ptr<JobClient>> JobClient::Connect(
+    const std::string& address, const ClientAuthFlags& flags,
+    absl::Duration timeout) {
+  auto auth = LoadClientAuth(flags);
+  if (!auth.ok()) return auth.status();
+  return Connect(address, *auth, timeout);
+}
+
+absl::StatusOr<std::unique_ptr<JobClient>> JobClient::Connect(
+    const std::string& address, const ClientAuthOptions& auth,
+    absl::Duration timeout) {
   if (auto s = ValidateAddress(address, "coordinator address"); !s.ok()) {
     return s;
   }
@@ -34,13 +48,18 @@ absl::StatusOr<std::unique_ptr<JobClient>> JobClient::Connect(
   // Fail fast and retry soon after a refused connection.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  auto channel = grpc::CreateCustomChannel(
-      address, grpc::InsecureChannelCredentials(), args);
+  auto channel = NewClientChannel(address, auth, args);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() +
                                  absl::ToChronoMilliseconds(timeout))) {
     return absl::UnavailableError(
         absl::StrCat("cannot reach coordinator at ", address,
-                     " (is gridless-coordinator running? set --coordinator)"));
+                     " (is gridless-coordinator running? set --coordinator",
+                     auth.tls() ? "; with TLS, check that --tls-ca signed its "
+                                  "certificate, that the certificate names "
+                                  "this address, and --tls-cert/--tls-key "
+                                  "when it requires client certificates"
+                                : "",
+                     ")"));
   }
   return std::unique_ptr<JobClient>(
       new JobClient(address, v1::JobService::NewStub(channel)));

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/auth.h"
 #include "gridless/v1/job.grpc.pb.h"
 
 namespace grpc {
@@ -36,6 +37,17 @@ class JobClient {
   // `timeout`.
   static absl::StatusOr<std::unique_ptr<JobClient>> Connect(
       const std::string& address, absl::Duration timeout = absl::Seconds(3));
+  // The same with a token and TLS (common/auth.h): every RPC carries the
+  // token.
+  static absl::StatusOr<std::unique_ptr<JobClient>> Connect(
+      const std::string& address, const ClientAuthOptions& auth,
+      absl::Duration timeout = absl::Seconds(3));
+  // The same from the command line's --token-file / --tls-* flags (or
+  // $GRIDLESS_TOKEN); INVALID_ARGUMENT naming the flag when a file cannot be
+  // used.
+  static absl::StatusOr<std::unique_ptr<JobClient>> Connect(
+      const std::string& address, const ClientAuthFlags& flags,
+      absl::Duration timeout = absl::Seconds(3));
 
   const std::string& address() const { return address_; }
 

@@ -35,6 +35,8 @@ int SubmitCommand(const std::vector<std::string>& args) {
              "Submits a job to a running coordinator and prints its id on "
              "stdout.");
   AddCoordinatorFlag(fs, &address);
+  ClientAuthFlags auth_flags;
+  AddClientAuthFlags(fs, &auth_flags);
   if (auto exit = ParseCommandFlags(fs, args, "submit", "JOB.json", 1, 1)) {
     return *exit;
   }
@@ -44,7 +46,7 @@ int SubmitCommand(const std::vector<std::string>& args) {
   }
   auto spec = ReadJobFile(file);
   if (!spec.ok()) return ReportError(spec.status().message(), kExitUsage);
-  auto client = JobClient::Connect(address);
+  auto client = JobClient::Connect(address, auth_flags);
   if (!client.ok()) return ReportError(client.status());
   auto submitted = (*client)->Submit(*spec);
   if (!submitted.ok()) {
@@ -66,6 +68,8 @@ int WatchCommand(const std::vector<std::string>& args) {
              "Shows a job's progress until it ends, then its result.  Exit "
              "code 0 when it\nsucceeded, 1 when it failed or was cancelled.");
   AddCoordinatorFlag(fs, &address);
+  ClientAuthFlags auth_flags;
+  AddClientAuthFlags(fs, &auth_flags);
   fs.Bool("json", &json,
           "print the result as one JSON object (see run --help)");
   fs.Bool("quiet", &quiet, "no progress line on stderr");
@@ -73,7 +77,7 @@ int WatchCommand(const std::vector<std::string>& args) {
     return *exit;
   }
   const std::string& id = fs.positional()[0];
-  auto client = JobClient::Connect(address);
+  auto client = JobClient::Connect(address, auth_flags);
   if (!client.ok()) return ReportError(client.status());
   auto last = WatchToEnd(**client, id, quiet);
   if (!last.ok()) return ReportError(last.status());
@@ -90,13 +94,15 @@ int ResultCommand(const std::vector<std::string>& args) {
              "Prints a job's result.  Exit code 0 when the job succeeded, 1 "
              "when it failed,\nwas cancelled or is still running.");
   AddCoordinatorFlag(fs, &address);
+  ClientAuthFlags auth_flags;
+  AddClientAuthFlags(fs, &auth_flags);
   fs.Bool("json", &json, "print one JSON object (see run --help)");
   fs.Bool("wait", &wait, "wait for the job to end first");
   if (auto exit = ParseCommandFlags(fs, args, "result", "ID", 1, 1)) {
     return *exit;
   }
   const std::string& id = fs.positional()[0];
-  auto client = JobClient::Connect(address);
+  auto client = JobClient::Connect(address, auth_flags);
   if (!client.ok()) return ReportError(client.status());
   if (wait) {
     auto last = WatchToEnd(**client, id, /*quiet=*/true);
@@ -113,11 +119,13 @@ int CancelCommand(const std::vector<std::string>& args) {
              "Cancels a job: dispatch stops and workers drop its tasks.  A "
              "job that already\nended is left as it is.");
   AddCoordinatorFlag(fs, &address);
+  ClientAuthFlags auth_flags;
+  AddClientAuthFlags(fs, &auth_flags);
   if (auto exit = ParseCommandFlags(fs, args, "cancel", "ID", 1, 1)) {
     return *exit;
   }
   const std::string& id = fs.positional()[0];
-  auto client = JobClient::Connect(address);
+  auto client = JobClient::Connect(address, auth_flags);
   if (!client.ok()) return ReportError(client.status());
   auto state = (*client)->Cancel(id);
   if (!state.ok()) return ReportError(state.status());
@@ -135,9 +143,11 @@ int ListCommand(const std::vector<std::string>& args) {
   bool json = false;
   FlagSet fs("gridless list", "Lists the coordinator's jobs.");
   AddCoordinatorFlag(fs, &address);
+  ClientAuthFlags auth_flags;
+  AddClientAuthFlags(fs, &auth_flags);
   fs.Bool("json", &json, "print a JSON array of job objects");
   if (auto exit = ParseCommandFlags(fs, args, "list", "", 0, 0)) return *exit;
-  auto client = JobClient::Connect(address);
+  auto client = JobClient::Connect(address, auth_flags);
   if (!client.ok()) return ReportError(client.status());
   auto jobs = (*client)->ListJobs();
   if (!jobs.ok()) return ReportError(jobs.status());

@@ -22,6 +22,7 @@
 #include "cli/command_flags.h"
 #include "cli/commands.h"
 #include "cli/job_client.h"
+#include "common/auth.h"
 #include "cli/print_result.h"
 #include "cli/progress_line.h"
 #include "cli/result_output.h"
@@ -233,6 +234,12 @@ int RunOnEmbeddedCluster(const RunFlags& flags, const v1::JobSpec& spec) {
   CoordinatorOptions options;
   options.listen = "127.0.0.1:0";
   options.verbose = flags.verbose;
+  // The loopback coordinator still wants a token: other local users must
+  // not submit to it or pose as its workers.  Its workers get it through
+  // $GRIDLESS_TOKEN.
+  ClientAuthOptions auth;
+  auth.token = NewRandomToken();
+  options.auth.worker_token = options.auth.client_token = auth.token;
   auto coordinator = Coordinator::Start(options);
   if (!coordinator.ok()) {
     return ReportError(absl::StrCat("cannot start the embedded coordinator: ",
@@ -241,7 +248,7 @@ int RunOnEmbeddedCluster(const RunFlags& flags, const v1::JobSpec& spec) {
   }
   int code = kExitFailed;
   {
-    auto client = JobClient::Connect((*coordinator)->address());
+    auto client = JobClient::Connect((*coordinator)->address(), auth);
     if (!client.ok()) {
       (*coordinator)->Shutdown();
       return ReportError(client.status().message(), kExitFailed);
@@ -262,6 +269,7 @@ int RunOnEmbeddedCluster(const RunFlags& flags, const v1::JobSpec& spec) {
     pool_options.coordinator = (*coordinator)->address();
     pool_options.workers = static_cast<int>(flags.workers);
     pool_options.slots = static_cast<int>(flags.slots);
+    pool_options.env = {absl::StrCat(kTokenEnv, "=", auth.token)};
     // From here on Ctrl-C cancels the job and stops the workers in order.
     InstallInterruptHandlers();
     auto pool = WorkerPool::Start(pool_options);

@@ -24,7 +24,9 @@ absl::Status WorkerPool::SpawnOne() {
                                    absl::StrCat(options_.slots)};
   argv.insert(argv.end(), options_.extra_args.begin(),
               options_.extra_args.end());
-  auto worker = Subprocess::Spawn(argv, SpawnOptions{});
+  SpawnOptions spawn;
+  spawn.env = options_.env;
+  auto worker = Subprocess::Spawn(argv, spawn);
   if (!worker.ok()) return worker.status();
   workers_.push_back(*std::move(worker));
   return absl::OkStatus();

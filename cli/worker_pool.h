@@ -32,6 +32,9 @@ struct WorkerPoolOptions {
   int max_respawns = -1;
   // Extra arguments for every worker.
   std::vector<std::string> extra_args;
+  // Extra environment entries "NAME=value" for every worker (e.g. the
+  // GRIDLESS_TOKEN of the embedded coordinator).
+  std::vector<std::string> env;
 };
 
 class WorkerPool {
