@@ -9,9 +9,10 @@ if(NOT GRIDLESS_DEPLOY_BIN_DIR)
   set(GRIDLESS_DEPLOY_BIN_DIR ${CMAKE_BINARY_DIR}/bin)
 endif()
 
+# The manifests' flags are checked against the binaries' real --help.
 add_test(NAME deploy_k8s_manifests
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy_k8s_check.py
-                 --src ${CMAKE_SOURCE_DIR} --self-test)
+                 --src ${CMAKE_SOURCE_DIR} --bin ${GRIDLESS_DEPLOY_BIN_DIR} --self-test)
 set_tests_properties(deploy_k8s_manifests PROPERTIES
   LABELS "deploy;kubernetes" TIMEOUT 60 SKIP_RETURN_CODE 77)
 

@@ -27,22 +27,21 @@ help_has() {
   "${@:1:$#-1}" --help 2>&1 | grep -q -- "$flag"
 }
 
-# setup_auth DIR BIN: when the binaries take --token-file (issue 4), writes a
-# token to DIR/token and sets COORD_AUTH, WORKER_AUTH and CLIENT_AUTH to the
-# flags each binary gets; arrays stay empty for binaries without the flag.
-# Sets AUTH_NOTE to a one-line summary.
+# setup_auth DIR BIN: writes a random token to DIR/token and sets COORD_AUTH,
+# WORKER_AUTH and CLIENT_AUTH to the --token-file flags each binary gets (one
+# token for both roles; see docs/SECURITY.md).  Fails when a binary does not
+# list --token-file in its --help: a coordinator on a non-loopback address
+# refuses to start without authentication.  Sets AUTH_NOTE to a summary.
 setup_auth() {
-  COORD_AUTH=() WORKER_AUTH=() CLIENT_AUTH=()
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1/token"
   chmod 600 "$1/token"
-  help_has "$2/gridless-coordinator" --token-file && COORD_AUTH=(--token-file "$1/token")
-  help_has "$2/gridless-worker" --token-file && WORKER_AUTH=(--token-file "$1/token")
-  help_has "$2/gridless" submit --token-file && CLIENT_AUTH=(--token-file "$1/token")
-  if [[ ${#COORD_AUTH[@]} -gt 0 ]]; then
-    AUTH_NOTE="token auth (--token-file) on the coordinator${WORKER_AUTH:+, workers}${CLIENT_AUTH:+, clients}"
-  else
-    AUTH_NOTE="no auth (gridless-coordinator has no --token-file yet)"
-  fi
+  help_has "$2/gridless-coordinator" --token-file || fail "gridless-coordinator --help lists no --token-file"
+  help_has "$2/gridless-worker" --token-file || fail "gridless-worker --help lists no --token-file"
+  help_has "$2/gridless" submit --token-file || fail "gridless submit --help lists no --token-file"
+  COORD_AUTH=(--token-file "$1/token")
+  WORKER_AUTH=(--token-file "$1/token")
+  CLIENT_AUTH=(--token-file "$1/token")
+  AUTH_NOTE="token auth (--token-file) on the coordinator, workers and clients"
 }
 
 # write_job FILE: the job the deploy tests run.  GRIDLESS_DEPLOY_JOB names a

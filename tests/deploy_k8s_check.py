@@ -3,7 +3,8 @@
 every name one file uses exists where it should (no cluster runs here, so this
 is what stands between a typo and a broken `kubectl apply`).
 
-  deploy_k8s_check.py [--src REPO] [--k8s DIR]   check the manifests
+  deploy_k8s_check.py [--src REPO] [--k8s DIR] [--bin DIR]
+                                                 check the manifests
   deploy_k8s_check.py --self-test [--src REPO]   check, then prove the checker
                                                  catches deliberate breakage
 
@@ -15,8 +16,9 @@ What is checked:
     binary the manifests run; its io.gridless.image label names the image,
     which every container and every kustomization `images:` entry uses;
   * the binaries the containers run are CMake executables of the repository,
-    and every --flag they are given is registered in that binary's sources
-    (a few flags agreed but not yet written are warned about, see PENDING);
+    and every --flag they are given is one the binary accepts: with --bin,
+    one its real `--help` lists (DIR/BINARY --help; for `gridless`, the
+    subcommand's --help); without it, one registered in its sources;
   * ports: --listen/--http ports equal the named container ports, Service
     targetPorts and probe ports name container ports, --coordinator names a
     Service and one of its ports, whose target is the coordinator's grpc port;
@@ -49,13 +51,6 @@ except ImportError:  # pragma: no cover
     print("SKIP: PyYAML is not importable (install python3-yaml; scripts/install-deps.sh does)")
     sys.exit(77)
 
-# Flags the agreed interfaces promise but the sources may not register yet.
-# A missing one is a warning naming the issue; once it exists, nothing.
-PENDING = {
-    "token-file": "issue 4 (auth)",
-    "journal": "issue 4 (durable coordinator)",
-}
-
 # Which source directories register the flags of which binary (common/ holds
 # flags shared by all three).
 BINARY_SOURCES = {
@@ -68,9 +63,11 @@ COMPILERS = re.compile(r"(^|\s)(g\+\+|gcc|clang(\+\+)?(-\d+)?|cmake|make|build-e
 
 
 class Checker:
-    def __init__(self, k8s_dir, src_dir):
+    def __init__(self, k8s_dir, src_dir, bin_dir=None):
         self.k8s = os.path.abspath(k8s_dir)
         self.src = os.path.abspath(src_dir)
+        self.bin = os.path.abspath(bin_dir) if bin_dir else None
+        self.help_cache = {}
         self.errors = []
         self.warnings = []
         self.docs = []  # (path, doc)
@@ -96,6 +93,29 @@ class Checker:
                             text.append(f.read())
             self.source_cache[key] = "\n".join(text)
         return self.source_cache[key]
+
+    def help_flags(self, binary, argv):
+        """The flags `BIN/binary [subcommand] --help` lists, or an error
+        string when it cannot be run."""
+        cmd = [os.path.join(self.bin, binary)]
+        if binary == "gridless" and len(argv) > 1 and not argv[1].startswith("-"):
+            cmd.append(argv[1])
+        cmd.append("--help")
+        key = tuple(cmd)
+        if key not in self.help_cache:
+            if not os.access(cmd[0], os.X_OK):
+                self.help_cache[key] = f"{cmd[0]} is not an executable (build it first)"
+            else:
+                try:
+                    out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+                except (OSError, subprocess.TimeoutExpired) as e:
+                    self.help_cache[key] = f"`{' '.join(cmd)}` failed: {e}"
+                else:
+                    if out.returncode != 0:
+                        self.help_cache[key] = f"`{' '.join(cmd)}` exited with {out.returncode}: {out.stderr.strip()}"
+                    else:
+                        self.help_cache[key] = set(re.findall(r"^\s+--([a-z0-9][a-z0-9-]*)", out.stdout, re.M))
+        return self.help_cache[key]
 
     def executables(self):
         if hasattr(self, "_executables"):
@@ -284,13 +304,19 @@ class Checker:
         if binary not in self.image_binaries:
             self.error(path, f"{where}: runs {binary}, which the Dockerfile does not copy into the image")
         flags = self.parse_flags(argv[1:])
-        src = self.sources(BINARY_SOURCES[binary])
-        for flag in flags:
-            if f'"{flag}"' in src or not written:
-                continue
-            if flag in PENDING:
-                self.warn(path, f"{where}: flag --{flag} is not registered by {binary} yet ({PENDING[flag]})")
-            else:
+        if self.bin:
+            known = self.help_flags(binary, argv)
+            if isinstance(known, str):
+                self.error(path, f"{where}: cannot list the flags of {binary}: {known}")
+                known = None
+            for flag in flags if known is not None else ():
+                if flag not in known:
+                    self.error(path, f"{where}: flag --{flag} is not a flag of {binary} (its --help does not list it)")
+        else:
+            src = self.sources(BINARY_SOURCES[binary])
+            for flag in flags:
+                if f'"{flag}"' in src or not written:
+                    continue
                 self.error(path, f"{where}: flag --{flag} is not a flag of {binary} (no \"{flag}\" in {', '.join(BINARY_SOURCES[binary])}/)")
         ports = {p.get("name"): p.get("containerPort") for p in c.get("ports") or []}
         numbers = set(ports.values())
@@ -444,8 +470,8 @@ class Checker:
         return not self.errors
 
 
-def check(k8s_dir, src_dir, quiet=False):
-    c = Checker(k8s_dir, src_dir)
+def check(k8s_dir, src_dir, quiet=False, bin_dir=None):
+    c = Checker(k8s_dir, src_dir, bin_dir)
     ok = c.run()
     if not quiet:
         for w in c.warnings:
@@ -486,15 +512,33 @@ MUTATIONS = [
 ]
 
 
+FAKE_FLAGS = {
+    "gridless-coordinator": ["listen", "http", "lease-timeout", "token-file", "journal"],
+    "gridless-worker": ["coordinator", "slots", "idle-exit", "connect-timeout", "token-file"],
+}
+
+
+def fake_binaries(root):
+    """Scripts printing a --help like the real binaries', for the --bin
+    mode of the self-test."""
+    os.makedirs(root, exist_ok=True)
+    for binary, flags in FAKE_FLAGS.items():
+        path = os.path.join(root, binary)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\ncat <<'EOF'\nusage: %s [flags]\n%sEOF\n" % (
+                binary, "".join(f"  --{flag} VALUE  help\n" for flag in flags)))
+        os.chmod(path, 0o755)
+
+
 def fake_sources(root):
     """A minimal source tree with the agreed flags and metrics, so the
     self-test does not depend on how far the real sources have come."""
     files = {
         "coordinator/CMakeLists.txt": "add_executable(gridless-coordinator main.cc)\n",
-        "coordinator/main.cc": "\n".join(f'flags.String("{f}", ...);' for f in ["listen", "http", "lease-timeout", "token-file", "journal"])
+        "coordinator/main.cc": "\n".join(f'flags.String("{f}", ...);' for f in FAKE_FLAGS["gridless-coordinator"])
         + '\n"/healthz" "/metrics" gridless_queue_depth gridless_desired_workers gridless_running_tasks\n',
         "worker/CMakeLists.txt": "add_executable(gridless-worker main.cc)\n",
-        "worker/main.cc": "\n".join(f'flags.Int("{f}", ...);' for f in ["coordinator", "slots", "idle-exit", "connect-timeout", "token-file"]),
+        "worker/main.cc": "\n".join(f'flags.Int("{f}", ...);' for f in FAKE_FLAGS["gridless-worker"]),
         "cli/CMakeLists.txt": "add_executable(gridless main.cc)\n",
         "cli/main.cc": '"coordinator"\n',
     }
@@ -509,9 +553,12 @@ def self_test(k8s_dir):
     with tempfile.TemporaryDirectory(prefix="gridless-k8s-check.") as tmp:
         src = os.path.join(tmp, "src")
         fake_sources(src)
+        fake_bin = os.path.join(tmp, "bin")
+        fake_binaries(fake_bin)
         base = os.path.join(tmp, "pristine")
         shutil.copytree(k8s_dir, base)
         c = check(base, src, quiet=True)
+        c.errors += check(base, src, quiet=True, bin_dir=fake_bin).errors
         if c.errors or c.warnings:
             print("self-test: the pristine copy does not pass cleanly against the agreed interfaces:")
             for m in c.errors + c.warnings:
@@ -530,14 +577,15 @@ def self_test(k8s_dir):
                 continue
             with open(path, "w") as f:
                 f.write(text.replace(old, new, 1))
-            c = check(work, src, quiet=True)
-            hits = [e for e in c.errors if expect in e]
-            if not hits:
-                print(f"self-test: {name}: NOT caught (expected an error containing {expect!r}; got {c.errors})")
-                failures += 1
-            else:
-                print(f"self-test: {name}: caught: {hits[0]}")
-    print(f"self-test: {len(MUTATIONS) - failures} passed, {failures} failed")
+            for mode, bin_dir in (("sources", None), ("--help", fake_bin)):
+                c = check(work, src, quiet=True, bin_dir=bin_dir)
+                hits = [e for e in c.errors if expect in e]
+                if not hits:
+                    print(f"self-test: {name} ({mode}): NOT caught (expected an error containing {expect!r}; got {c.errors})")
+                    failures += 1
+                else:
+                    print(f"self-test: {name} ({mode}): caught: {hits[0]}")
+    print(f"self-test: {2 * len(MUTATIONS) - failures} passed, {failures} failed")
     return failures == 0
 
 
@@ -546,10 +594,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--src", default=os.path.dirname(here), help="repository root (default: this script's ..)")
     ap.add_argument("--k8s", help="manifest directory (default: SRC/deploy/kubernetes)")
+    ap.add_argument("--bin", help="directory of the built binaries: check flags against their --help output")
     ap.add_argument("--self-test", action="store_true", help="also prove the checker catches deliberate breakage")
     args = ap.parse_args()
     k8s = args.k8s or os.path.join(args.src, "deploy", "kubernetes")
-    ok = not check(k8s, args.src).errors
+    ok = not check(k8s, args.src, bin_dir=args.bin).errors
     if args.self_test:
         ok = self_test(k8s) and ok
     sys.exit(0 if ok else 1)

@@ -134,9 +134,8 @@ JOB="$T/job.json"
 write_job "$JOB"
 setup_auth "$T" "$BIN"
 log "$AUTH_NOTE"
-SLURM_COORD_AUTH=() SLURM_WORKER_AUTH=()
-[[ ${#COORD_AUTH[@]} -gt 0 ]] && SLURM_COORD_AUTH=(--token-file "$T/token")
-[[ ${#WORKER_AUTH[@]} -gt 0 ]] && SLURM_WORKER_AUTH=(--token-file "$T/token")
+SLURM_COORD_AUTH=(--token-file "$T/token")
+SLURM_WORKER_AUTH=(--token-file "$T/token")
 "$BIN/gridless-coordinator" --listen 127.0.0.1:0 --lease-timeout 5 "${COORD_AUTH[@]}" \
   >"$T/coordinator.stdout" 2>"$T/coordinator.stderr" &
 PIDS+=($!)
