@@ -15,6 +15,7 @@
 #include "coordinator/address.h"
 #include "coordinator/http_server.h"
 #include "coordinator/job_service.h"
+#include "coordinator/journal.h"
 #include "coordinator/metrics.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/worker_hub.h"
@@ -54,18 +55,27 @@ class CoordinatorImpl final : public Coordinator {
     s.backoff_base = options.backoff_base;
     s.backoff_max = options.backoff_max;
     s.default_max_attempts = options.default_max_attempts;
+    s.max_open_jobs = options.max_open_jobs;
+    s.max_tasks_per_job = options.max_tasks_per_job;
+    scheduler_options_ = s;
     scheduler_ = std::make_unique<Scheduler>(s);
     hub_ = std::make_unique<WorkerHub>(scheduler_.get(), options.verbose);
+    RebuildServices();
+  }
+
+  // (Re)creates the gRPC services over scheduler_ and hub_.  Called before
+  // the server starts.
+  void RebuildServices() {
     worker_service_ = std::make_unique<WorkerServiceImpl>(
         hub_.get(), authorizer_.get(), options_.max_workers);
-    job_service_ =
-        std::make_unique<JobServiceImpl>(
+    job_service_ = std::make_unique<JobServiceImpl>(
         scheduler_.get(), hub_.get(), authorizer_.get());
   }
 
   ~CoordinatorImpl() override { Shutdown(); }
 
   absl::Status Init() {
+    if (auto s = OpenJournal(); !s.ok()) return s;
     auto listen = ParseHostPort(options_.listen, "--listen");
     if (!listen.ok()) return listen.status();
     if (auto s = CheckExposure(listen->host, options_.auth,
@@ -156,6 +166,7 @@ class CoordinatorImpl final : public Coordinator {
     }
     changed_.notify_all();
     if (ticker_.joinable()) ticker_.join();
+    FlushJournal();
     if (http_ != nullptr) http_->Stop();
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -182,11 +193,59 @@ class CoordinatorImpl final : public Coordinator {
         }
       }
       hub_->Apply(scheduler_->Tick(clock->Now()));
+      FlushJournal();
+    }
+  }
+
+  // Opens the journal, rebuilds the scheduler over it and resumes its jobs.
+  absl::Status OpenJournal() {
+    if (options_.journal_path.empty()) return absl::OkStatus();
+    auto journal = Journal::Open(options_.journal_path);
+    if (!journal.ok()) return journal.status();
+    journal_ = *std::move(journal);
+    auto jobs = journal_->Load();
+    if (!jobs.ok()) return jobs.status();
+    size_t unfinished = 0;
+    for (const auto& job : *jobs) {
+      if (job.state == v1::JOB_STATE_RUNNING) ++unfinished;
+    }
+    // The hub and services hold the scheduler: rebuild them over the
+    // journaled one (nothing is serving yet).
+    SchedulerOptions s = scheduler_options_;
+    s.journal = journal_.get();
+    scheduler_ = std::make_unique<Scheduler>(s);
+    hub_ = std::make_unique<WorkerHub>(scheduler_.get(), options_.verbose);
+    RebuildServices();
+    if (auto st = scheduler_->Restore(*std::move(jobs)); !st.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "journal ", options_.journal_path, ": ", st.message()));
+    }
+    if (auto st = journal_->Flush(); !st.ok()) return st;
+    hub_->Log(absl::StrCat("journal ", options_.journal_path, ": resumed ",
+                           unfinished, unfinished == 1 ? " job" : " jobs"));
+    return absl::OkStatus();
+  }
+
+  // Commits the journal's buffer; logs a failure once per minute at most.
+  void FlushJournal() {
+    if (journal_ == nullptr) return;
+    if (auto s = journal_->Flush(); !s.ok()) {
+      const absl::Time now = absl::Now();
+      if (now - last_journal_error_ > absl::Minutes(1)) {
+        last_journal_error_ = now;
+        hub_->Log(absl::StrCat(
+            "cannot write the journal (finished tasks are kept in memory and "
+            "retried): ",
+            s.message()));
+      }
     }
   }
 
   const CoordinatorOptions options_;
   const std::unique_ptr<Authorizer> authorizer_;  // used by the services
+  SchedulerOptions scheduler_options_;
+  std::unique_ptr<Journal> journal_;
+  absl::Time last_journal_error_ = absl::InfinitePast();
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<WorkerHub> hub_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;

@@ -1,6 +1,7 @@
-// Bookkeeping, staging and reduce of one job (see job_record.h).
+// Bookkeeping, staging, dead letters and reduce of one job (see job_record.h).
 #include "coordinator/job_record.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,26 +10,56 @@ namespace gridless {
 
 absl::StatusOr<std::unique_ptr<JobRecord>> JobRecord::Create(
     std::string id, JobHandle handle, v1::JobSpec spec, const JobKind* kind,
-    uint32_t max_attempts, absl::Time now) {
-  std::unique_ptr<JobRecord> job(new JobRecord(
-      std::move(id), handle, std::move(spec), kind, max_attempts, now));
+    uint32_t max_attempts, absl::Time now, uint64_t max_stage_tasks) {
+  std::unique_ptr<JobRecord> job(new JobRecord(std::move(id), handle,
+                                               std::move(spec), kind,
+                                               max_attempts, now,
+                                               max_stage_tasks));
   if (auto s = job->EnterStage(0, std::string(), now); !s.ok()) return s;
   return job;
 }
 
+std::unique_ptr<JobRecord> JobRecord::Ended(std::string id, JobHandle handle,
+                                            v1::JobSpec spec,
+                                            v1::JobState state,
+                                            std::string error,
+                                            google::protobuf::Struct result,
+                                            absl::Time submitted,
+                                            double wall_seconds) {
+  std::unique_ptr<JobRecord> job(new JobRecord(
+      std::move(id), handle, std::move(spec), nullptr, 1, submitted, 0));
+  job->result_ = std::move(result);
+  job->Finish(state, std::move(error),
+              submitted + absl::Seconds(std::max(0.0, wall_seconds)));
+  return job;
+}
+
 JobRecord::JobRecord(std::string id, JobHandle handle, v1::JobSpec spec,
-                     const JobKind* kind, uint32_t max_attempts, absl::Time now)
+                     const JobKind* kind, uint32_t max_attempts, absl::Time now,
+                     uint64_t max_stage_tasks)
     : id_(std::move(id)),
       handle_(handle),
       spec_(std::move(spec)),
       ctx_{id_, spec_, Params(spec_.params())},
       kind_(kind),
       max_attempts_(max_attempts < 1 ? 1 : max_attempts),
+      max_stage_tasks_(max_stage_tasks),
       submitted_(now) {}
+
+uint32_t JobRecord::num_stages() const {
+  if (kind_ == nullptr) return 1;
+  return std::max<uint32_t>(1, kind_->NumStages());
+}
+
+const std::string& JobRecord::payload(uint32_t stage, uint64_t index) const {
+  return stage == stage_ ? payloads_[index] : previous_payloads_[index];
+}
 
 bool JobRecord::merged(uint64_t index) const {
   return reducer_ != nullptr && reducer_->HasTask(index);
 }
+
+bool JobRecord::dead(uint64_t index) const { return dead_.contains(index); }
 
 uint32_t JobRecord::StartAttempt(uint64_t index) {
   counts_.set_running(counts_.running() + 1);
@@ -43,12 +74,28 @@ void JobRecord::UndoAttempt(uint64_t index) {
   if (index < attempts_.size() && attempts_[index] > 0) --attempts_[index];
 }
 
+void JobRecord::RecordFailedAttempt(uint64_t index, v1::AttemptRecord attempt) {
+  std::vector<v1::AttemptRecord>& log = failures_[index];
+  // Bounded: a task cannot have more failed attempts than max_attempts per
+  // retry round; keep the latest ones.
+  constexpr size_t kMaxKept = 100;
+  if (log.size() >= kMaxKept) log.erase(log.begin());
+  log.push_back(std::move(attempt));
+}
+
 absl::Status JobRecord::EnterStage(uint32_t stage, std::string previous,
                                    absl::Time now) {
-  const uint32_t num_stages = kind_->NumStages() < 1 ? 1 : kind_->NumStages();
+  const uint32_t stages = num_stages();
   for (;;) {
     auto tasks = kind_->Plan(PlanContext{ctx_, stage, previous});
     if (!tasks.ok()) return tasks.status();
+    if (tasks->size() > max_stage_tasks_) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "stage ", stage, " plans ", tasks->size(),
+          " tasks, more than this coordinator's limit of ", max_stage_tasks_,
+          " (--max-tasks-per-job): make the tasks bigger or raise the limit"));
+    }
+    if (stage > stage_) previous_payloads_ = std::move(payloads_);
     stage_ = stage;
     payloads_ = *std::move(tasks);
     attempts_.assign(payloads_.size(), 0);
@@ -57,9 +104,14 @@ absl::Status JobRecord::EnterStage(uint32_t stage, std::string previous,
         payloads_.size(), [this](std::string& acc, std::string_view right) {
           return kind_->Merge(acc, right, ctx_);
         });
+    run_times_.clear();
+    failures_.clear();
+    dead_.clear();
+    repair_attempts_.clear();
+    waiting_.clear();
     if (!payloads_.empty()) return absl::OkStatus();
     previous.clear();  // an empty stage's accumulator is ""
-    if (stage + 1 >= num_stages) break;
+    if (stage + 1 >= stages) break;
     ++stage;
   }
   auto result = kind_->Finalize(ctx_, previous);
@@ -75,42 +127,66 @@ absl::Status JobRecord::EnterStage(uint32_t stage, std::string previous,
 
 uint64_t JobRecord::OnSucceeded(uint64_t index, std::string partial,
                                 double run_seconds, absl::Time now) {
-  if (finished()) return 0;
+  if (finished() || dead(index)) return 0;
   if (auto s = reducer_->Add(index, std::move(partial)); !s.ok()) {
     if (s.code() == absl::StatusCode::kAlreadyExists) return 0;  // merged once
-    Finish(v1::JOB_STATE_FAILED,
-           absl::StrCat("merging the partial of task ", index, " (stage ",
-                        stage_, ") failed: ", s.message(),
-                        " (the job kind refused it; retrying cannot help)"),
-           now);
+    Fail(absl::StrCat("merging the partial of task ", index, " (stage ",
+                      stage_, ") failed: ", s.message(),
+                      " (the job kind refused it; retrying cannot help)"),
+         now);
     return 0;
   }
   worker_seconds_ += run_seconds;
+  run_times_.push_back(static_cast<float>(run_seconds));
+  failures_.erase(index);
   counts_.set_succeeded(counts_.succeeded() + 1);
-  if (!reducer_->complete()) return 0;
+  return MaybeEndStage(now);
+}
 
-  auto acc = reducer_->Result();
-  if (!acc.ok()) {
-    Finish(v1::JOB_STATE_FAILED, std::string(acc.status().message()), now);
+uint64_t JobRecord::MaybeEndStage(absl::Time now) {
+  if (reducer_->num_added() + dead_.size() < payloads_.size()) return 0;
+  const uint32_t stages = num_stages();
+  if (!dead_.empty()) {
+    const std::string what = absl::StrCat(
+        dead_.size(), dead_.size() == 1 ? " task" : " tasks", " of stage ",
+        stage_, " dead-lettered (within the budget max_failed_tasks=",
+        spec_.max_failed_tasks(), ")");
+    const std::string next = absl::StrCat("; see `gridless failures ", id_,
+                                          "`, fix the cause, then `gridless "
+                                          "retry ",
+                                          id_, "`");
+    if (stage_ + 1 < stages) {
+      Finish(v1::JOB_STATE_FAILED,
+             absl::StrCat(what, ", and stage ", stage_ + 1,
+                          " needs all of its inputs", next),
+             now, /*retryable=*/true);
+      return 0;
+    }
+    FinalizePartial();
+    Finish(v1::JOB_STATE_PARTIAL,
+           absl::StrCat(what, ": the result leaves them out", next), now,
+           /*retryable=*/true);
     return 0;
   }
-  const uint32_t num_stages = kind_->NumStages() < 1 ? 1 : kind_->NumStages();
-  if (stage_ + 1 < num_stages) {
+  auto acc = reducer_->Result();
+  if (!acc.ok()) {
+    Fail(std::string(acc.status().message()), now);
+    return 0;
+  }
+  if (stage_ + 1 < stages) {
     const uint32_t next = stage_ + 1;
     if (auto s = EnterStage(next, *std::move(acc), now); !s.ok()) {
-      Finish(v1::JOB_STATE_FAILED,
-             absl::StrCat("planning stage ", next, " failed: ", s.message()),
-             now);
+      Fail(absl::StrCat("planning stage ", next, " failed: ", s.message()),
+           now);
       return 0;
     }
     return finished() ? 0 : payloads_.size();
   }
   auto result = kind_->Finalize(ctx_, *acc);
   if (!result.ok()) {
-    Finish(v1::JOB_STATE_FAILED,
-           absl::StrCat("finalizing the result failed: ",
-                        result.status().message()),
-           now);
+    Fail(absl::StrCat("finalizing the result failed: ",
+                      result.status().message()),
+         now);
     return 0;
   }
   result_ = *std::move(result);
@@ -118,28 +194,173 @@ uint64_t JobRecord::OnSucceeded(uint64_t index, std::string partial,
   return 0;
 }
 
-void JobRecord::FailTask(std::string error, absl::Time now) {
-  if (finished()) return;
+void JobRecord::DeadLetter(uint64_t index, std::string error, absl::Time now) {
+  if (finished() || index >= payloads_.size() || merged(index) ||
+      !dead_.insert(index).second) {
+    return;
+  }
   counts_.set_failed(counts_.failed() + 1);
-  Finish(v1::JOB_STATE_FAILED, std::move(error), now);
+  if (dead_.size() > spec_.max_failed_tasks()) {
+    std::string budget =
+        spec_.max_failed_tasks() == 0
+            ? std::string()
+            : absl::StrCat(" (", dead_.size(),
+                           " tasks dead-lettered, more than max_failed_tasks=",
+                           spec_.max_failed_tasks(), ")");
+    Finish(v1::JOB_STATE_FAILED,
+           absl::StrCat(error, budget, "; see `gridless failures ", id_,
+                        "`, and after a fix `gridless retry ", id_, "`"),
+           now, /*retryable=*/true);
+    return;
+  }
+  MaybeEndStage(now);
+}
+
+std::vector<v1::DeadLetter> JobRecord::DeadLetters() const {
+  std::vector<v1::DeadLetter> out;
+  for (uint64_t index : dead_) {
+    v1::DeadLetter& d = out.emplace_back();
+    d.set_stage(stage_);
+    d.set_task_index(index);
+    if (auto it = failures_.find(index); it != failures_.end()) {
+      for (const v1::AttemptRecord& a : it->second) *d.add_attempts() = a;
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<uint64_t>> JobRecord::Retry(absl::Time now) {
+  if (!retryable_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "job ", id_, " is ",
+        state_ == v1::JOB_STATE_RUNNING ? "still running" : "not retryable",
+        ": only a job that failed or ended partial because of dead-lettered "
+        "tasks can be retried (resubmit it otherwise)"));
+  }
+  std::vector<uint64_t> queue;
+  for (uint64_t i = 0; i < payloads_.size(); ++i) {
+    if (merged(i)) continue;
+    attempts_[i] = 0;
+    queue.push_back(i);
+  }
+  dead_.clear();
+  failures_.clear();
+  repair_attempts_.clear();
+  waiting_.clear();
+  counts_.set_failed(0);
+  counts_.set_running(0);
+  state_ = v1::JOB_STATE_RUNNING;
+  error_.clear();
+  result_.Clear();
+  retryable_ = false;
+  ended_ = absl::InfinitePast();
+  (void)now;
+  return queue;
+}
+
+void JobRecord::FinalizePartial() {
+  result_.Clear();
+  if (reducer_ == nullptr || stage_ + 1 < num_stages()) return;
+  auto acc = reducer_->PartialResult();
+  if (!acc.ok()) return;
+  auto result = kind_->Finalize(ctx_, *acc);
+  if (result.ok()) result_ = *std::move(result);
 }
 
 void JobRecord::Cancel(absl::Time now) {
   if (finished()) return;
+  FinalizePartial();
   Finish(v1::JOB_STATE_CANCELLED,
          absl::StrCat("cancelled by a client after ", counts_.succeeded(),
                       " of ", counts_.total(), " tasks had finished"),
          now);
 }
 
-void JobRecord::Finish(v1::JobState state, std::string error, absl::Time now) {
+void JobRecord::Fail(std::string error, absl::Time now) {
+  if (finished()) return;
+  Finish(v1::JOB_STATE_FAILED, std::move(error), now);
+}
+
+absl::StatusOr<std::vector<uint64_t>> JobRecord::RequestRepair(
+    uint64_t waiting, const std::vector<uint64_t>& lost) {
+  if (stage_ == 0 || lost.empty()) {
+    return absl::InvalidArgumentError(
+        "a repair needs a previous stage and at least one lost task");
+  }
+  for (uint64_t i : lost) {
+    if (i >= previous_payloads_.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("lost task ", i, " is out of range: stage ", stage_ - 1,
+                       " had ", previous_payloads_.size(), " tasks"));
+    }
+  }
+  std::vector<uint64_t> fresh;
+  absl::btree_set<uint64_t>& needs = waiting_[waiting];
+  for (uint64_t i : lost) {
+    needs.insert(i);
+    if (repair_attempts_.emplace(i, 0).second) fresh.push_back(i);
+  }
+  return fresh;
+}
+
+uint32_t JobRecord::StartRepairAttempt(uint64_t previous_index) {
+  counts_.set_running(counts_.running() + 1);
+  return ++repair_attempts_[previous_index];
+}
+
+std::vector<uint64_t> JobRecord::RepairDone(uint64_t previous_index) {
+  std::vector<uint64_t> ready;
+  if (repair_attempts_.erase(previous_index) == 0) return ready;
+  counts_.set_rerun(counts_.rerun() + 1);
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    it->second.erase(previous_index);
+    if (it->second.empty()) {
+      ready.push_back(it->first);
+      it = waiting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return ready;
+}
+
+std::vector<uint64_t> JobRecord::RepairFailed(uint64_t previous_index) {
+  std::vector<uint64_t> stuck;
+  if (repair_attempts_.erase(previous_index) == 0) return stuck;
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (it->second.contains(previous_index)) {
+      stuck.push_back(it->first);
+      it = waiting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return stuck;
+}
+
+std::optional<absl::Duration> JobRecord::MedianRunTime() const {
+  if (run_times_.empty()) return std::nullopt;
+  std::vector<float> copy = run_times_;
+  auto mid = copy.begin() + static_cast<ptrdiff_t>(copy.size() / 2);
+  std::nth_element(copy.begin(), mid, copy.end());
+  return absl::Seconds(*mid);
+}
+
+void JobRecord::Finish(v1::JobState state, std::string error, absl::Time now,
+                       bool retryable) {
   state_ = state;
   error_ = std::move(error);
   ended_ = now;
+  retryable_ = retryable;
   counts_.set_running(0);
+  if (retryable) return;  // Retry needs the tasks and the reducer
   // The tasks are done with: release their memory, keep the summary.
   std::vector<std::string>().swap(payloads_);
+  std::vector<std::string>().swap(previous_payloads_);
   std::vector<uint32_t>().swap(attempts_);
+  std::vector<float>().swap(run_times_);
+  repair_attempts_.clear();
+  waiting_.clear();
   reducer_.reset();
 }
 
@@ -151,10 +372,13 @@ v1::Progress JobRecord::Progress(absl::Time now, uint32_t workers) const {
   p.set_state(state_);
   *p.mutable_tasks() = counts_;
   const absl::Time end = finished() ? ended_ : now;
-  p.set_wall_seconds(absl::ToDoubleSeconds(end - submitted_));
+  p.set_wall_seconds(std::max(0.0, absl::ToDoubleSeconds(end - submitted_)));
   p.set_worker_seconds(worker_seconds_);
   p.set_error(error_);
   p.set_workers(workers);
+  p.set_partial(partial());
+  p.set_stage(stage_);
+  p.set_stages(kind_ != nullptr ? num_stages() : 0);
   return p;
 }
 

@@ -1,17 +1,35 @@
 // One submitted job as the coordinator keeps it: the spec, the current stage's
 // task payloads (stored once, shared by every attempt), the attempt count of
-// each task, the counters shown to users, and the fixed-order reduce of the
-// current stage.
+// each task, its dead letters, the counters shown to users, and the
+// fixed-order reduce of the current stage.
 //
 // Stages: a kind with NumStages() > 1 has its stage s+1 planned from the
 // merged accumulator of stage s when the last partial of stage s is merged; a
 // stage that plans no task completes at once.  After the last stage the
 // accumulator is finalized into the result and the job SUCCEEDED.
 //
+// Dead letters and the failure budget: a task the Scheduler gives up on
+// (attempts exhausted, or a permanent error) is dead-lettered with the record
+// of each failed attempt.  More dead letters than spec.max_failed_tasks fail
+// the job at once; within the budget the stage goes on, and when every other
+// task of the last stage is merged the job ends PARTIAL with a result over
+// the merged tasks (TreeReducer::PartialResult).  Dead letters in a stage
+// that is not the last fail the job when the stage is otherwise done (the
+// next stage needs all of its inputs).  A job that ended FAILED or PARTIAL
+// because of dead letters keeps its tasks and reducer, so that Retry can put
+// it back to RUNNING and complete it: the full result is then bit-identical
+// to an undisturbed run's.
+//
+// Repairs (lost intermediate data): the payloads of the previous stage are
+// kept, so that a task of the current stage that found some of the previous
+// stage's output missing can have those tasks run again (RequestRepair); it
+// waits until they have (RepairDone).  Their partials were merged already and
+// are not merged again.
+//
 // A JobRecord only keeps books and runs the kind's Plan/Merge/Finalize; what
-// to do with a failed attempt (retry or fail) is the Scheduler's policy.  Once
-// the job is in a final state nothing changes any more (results never change
-// after the fact), and the memory of its tasks is released.
+// to do with a failed attempt (retry or dead-letter) is the Scheduler's
+// policy.  Once the job is in a final state nothing changes any more, except
+// through Retry.
 //
 // Not thread-safe: the owner (the Scheduler) serializes calls.  The JobKind
 // must outlive the record.
@@ -24,6 +42,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -37,10 +58,20 @@ namespace gridless {
 class JobRecord {
  public:
   // Plans the first stage.  A Plan error (INVALID_ARGUMENT naming the
-  // parameter) is returned verbatim.
+  // parameter) is returned verbatim; RESOURCE_EXHAUSTED when a stage plans
+  // more than `max_stage_tasks` tasks.
   static absl::StatusOr<std::unique_ptr<JobRecord>> Create(
       std::string id, JobHandle handle, v1::JobSpec spec, const JobKind* kind,
-      uint32_t max_attempts, absl::Time now);
+      uint32_t max_attempts, absl::Time now,
+      uint64_t max_stage_tasks = UINT64_MAX);
+  // A job that had ended before a coordinator restart, as the journal kept
+  // it.  `kind` may be nullptr (the kind is no longer registered).
+  static std::unique_ptr<JobRecord> Ended(std::string id, JobHandle handle,
+                                          v1::JobSpec spec, v1::JobState state,
+                                          std::string error,
+                                          google::protobuf::Struct result,
+                                          absl::Time submitted,
+                                          double wall_seconds);
 
   JobRecord(const JobRecord&) = delete;
   JobRecord& operator=(const JobRecord&) = delete;
@@ -48,25 +79,39 @@ class JobRecord {
   const std::string& id() const { return id_; }
   JobHandle handle() const { return handle_; }
   const v1::JobSpec& spec() const { return spec_; }
-  const JobKind& kind() const { return *kind_; }
   uint32_t max_attempts() const { return max_attempts_; }
+  absl::Time submitted() const { return submitted_; }
 
   v1::JobState state() const { return state_; }
   bool finished() const { return state_ != v1::JOB_STATE_RUNNING; }
   const std::string& error() const { return error_; }
-  // The finalized result; empty unless SUCCEEDED.
+  // The finalized result: complete when SUCCEEDED, over the merged tasks
+  // when PARTIAL or CANCELLED (partial()), empty otherwise.
   const google::protobuf::Struct& result() const { return result_; }
+  bool partial() const {
+    return state_ == v1::JOB_STATE_PARTIAL ||
+           state_ == v1::JOB_STATE_CANCELLED;
+  }
   const v1::TaskCounts& counts() const { return counts_; }
+  // Whether Retry can put the job back to RUNNING (it ended because of
+  // dead letters and kept its tasks).
+  bool retryable() const { return retryable_; }
 
-  // The current stage, its task count, and a task's payload.
+  // The current stage, the number of stages, the stage's task count, and a
+  // task's payload.
   uint32_t stage() const { return stage_; }
+  uint32_t num_stages() const;
   uint64_t stage_tasks() const { return payloads_.size(); }
-  // REQUIRES: !finished(), index < stage_tasks().
+  // REQUIRES: index < stage_tasks().
   const std::string& payload(uint64_t index) const { return payloads_[index]; }
+  // The payload of a task of the current or the previous stage.
+  // REQUIRES: a valid (stage, index).
+  const std::string& payload(uint32_t stage, uint64_t index) const;
   // Attempts started so far for a task of the current stage.
   uint32_t attempts(uint64_t index) const { return attempts_[index]; }
-  // Whether a task of the current stage has been merged.
+  // Whether a task of the current stage has been merged / dead-lettered.
   bool merged(uint64_t index) const;
+  bool dead(uint64_t index) const;
 
   // A lease of a task of the current stage begins: counts the attempt and a
   // running task.  Returns the attempt number (1-based).
@@ -77,6 +122,12 @@ class JobRecord {
   void UndoAttempt(uint64_t index);
   // A failed or lost attempt goes back for another try.
   void CountRetry() { counts_.set_retried(counts_.retried() + 1); }
+  void CountSpeculative() { counts_.set_speculative(counts_.speculative() + 1); }
+  void CountTimedOut() { counts_.set_timed_out(counts_.timed_out() + 1); }
+
+  // Keeps the record of a failed attempt of a current-stage task (shown in
+  // its dead letter if it comes to that; forgotten when the task merges).
+  void RecordFailedAttempt(uint64_t index, v1::AttemptRecord attempt);
 
   // Merges task `index`'s partial (its lease has ended: call EndAttempt
   // first).  When this completes the stage, plans the next stage or
@@ -86,24 +137,77 @@ class JobRecord {
   uint64_t OnSucceeded(uint64_t index, std::string partial, double run_seconds,
                        absl::Time now);
 
-  // A task exhausted its attempts or failed permanently: the job fails with
-  // `error` (which should name the task and say whether a retry can help).
-  void FailTask(std::string error, absl::Time now);
-  // Ends the job as CANCELLED.  No-op when already finished.
+  // Dead-letters task `index` of the current stage; `error` names the task,
+  // its last error and whether a retry can help.  Applies the failure budget
+  // (see the file comment): the job may end FAILED or PARTIAL.
+  void DeadLetter(uint64_t index, std::string error, absl::Time now);
+  // The dead letters, in (stage, index) order.
+  std::vector<v1::DeadLetter> DeadLetters() const;
+
+  // Puts a retryable job back to RUNNING with every unmerged task of its
+  // stage at zero attempts, and returns those tasks' indices (to queue).
+  // FAILED_PRECONDITION when !retryable().
+  absl::StatusOr<std::vector<uint64_t>> Retry(absl::Time now);
+
+  // Ends the job as CANCELLED, with the result over the merged tasks when
+  // the current stage is the last.  No-op when already finished.
   void Cancel(absl::Time now);
+  // Ends the job as FAILED with `error`, not retryable.
+  void Fail(std::string error, absl::Time now);
+
+  // ---- Repairs of the previous stage's output ----
+  // Task `waiting` of the current stage needs tasks `lost` of the previous
+  // stage run again.  Returns the ones not already being repaired (to queue
+  // as TaskKey{handle, stage()-1, i}).  INVALID_ARGUMENT when the current
+  // stage is the first or an index is out of range.
+  absl::StatusOr<std::vector<uint64_t>> RequestRepair(
+      uint64_t waiting, const std::vector<uint64_t>& lost);
+  bool repairing(uint64_t previous_index) const {
+    return repair_attempts_.contains(previous_index);
+  }
+  // An attempt of a repair begins; returns its attempt number.
+  uint32_t StartRepairAttempt(uint64_t previous_index);
+  // The repair succeeded: returns the current-stage tasks no longer waiting
+  // for anything (to queue again).
+  std::vector<uint64_t> RepairDone(uint64_t previous_index);
+  // The repair failed for good: returns the current-stage tasks that were
+  // waiting for it (to dead-letter), and forgets them.
+  std::vector<uint64_t> RepairFailed(uint64_t previous_index);
+  uint32_t repair_attempts(uint64_t previous_index) const {
+    auto it = repair_attempts_.find(previous_index);
+    return it == repair_attempts_.end() ? 0 : it->second;
+  }
+  // Tasks of the current stage waiting for a repair.
+  bool waiting_for_repair(uint64_t index) const {
+    return waiting_.contains(index);
+  }
+
+  // The median run time of the current stage's merged tasks; nullopt
+  // before the first merge.
+  std::optional<absl::Duration> MedianRunTime() const;
 
   // Snapshot for Watch/ListJobs; `workers` is the connected worker count.
   v1::Progress Progress(absl::Time now, uint32_t workers) const;
 
  private:
   JobRecord(std::string id, JobHandle handle, v1::JobSpec spec,
-            const JobKind* kind, uint32_t max_attempts, absl::Time now);
+            const JobKind* kind, uint32_t max_attempts, absl::Time now,
+            uint64_t max_stage_tasks);
 
   // Plans stage `stage` from `previous`, installing its payloads and
   // reducer; while a stage has no task, goes on to the next (or finalizes).
   // Returns the error of Plan/Finalize without changing state.
   absl::Status EnterStage(uint32_t stage, std::string previous, absl::Time now);
-  void Finish(v1::JobState state, std::string error, absl::Time now);
+  // Once every task of the stage is merged or dead: plans the next stage,
+  // finalizes, or applies the dead letters.  Returns the number of tasks of
+  // a newly planned stage.
+  uint64_t MaybeEndStage(absl::Time now);
+  // The kind's Finalize over the reducer's partial result (or "" when the
+  // stage is not the last); the error, if any, goes into error_.
+  void FinalizePartial();
+  // `retryable`: keep the tasks for Retry.
+  void Finish(v1::JobState state, std::string error, absl::Time now,
+              bool retryable = false);
 
   const std::string id_;
   const JobHandle handle_;
@@ -111,6 +215,7 @@ class JobRecord {
   const JobContext ctx_;  // refers to id_ and spec_
   const JobKind* const kind_;
   const uint32_t max_attempts_;
+  const uint64_t max_stage_tasks_;
   const absl::Time submitted_;
   absl::Time ended_ = absl::InfinitePast();
 
@@ -119,11 +224,23 @@ class JobRecord {
   google::protobuf::Struct result_;
   v1::TaskCounts counts_;
   double worker_seconds_ = 0;
+  bool retryable_ = false;
 
   uint32_t stage_ = 0;
   std::vector<std::string> payloads_;
+  std::vector<std::string> previous_payloads_;
   std::vector<uint32_t> attempts_;
   std::unique_ptr<TreeReducer> reducer_;
+  // Run times of the current stage's merged tasks, seconds.
+  std::vector<float> run_times_;
+  // Failed attempts of current-stage tasks not merged (yet).
+  absl::flat_hash_map<uint64_t, std::vector<v1::AttemptRecord>> failures_;
+  // Dead-lettered tasks of the current stage.
+  absl::btree_set<uint64_t> dead_;
+  // Repairs: previous-stage task -> attempts so far; current-stage task ->
+  // the repairs it waits for.
+  absl::flat_hash_map<uint64_t, uint32_t> repair_attempts_;
+  absl::btree_map<uint64_t, absl::btree_set<uint64_t>> waiting_;
 };
 
 }  // namespace gridless

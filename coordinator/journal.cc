@@ -214,6 +214,12 @@ void Journal::RecordJobEnd(const std::string& job_id, v1::JobState state,
                             result.SerializeAsString(), wall_seconds});
 }
 
+void Journal::RecordJobReopen(const std::string& job_id) {
+  absl::MutexLock lock(&mu_);
+  pending_->ends.push_back(
+      {job_id, static_cast<int>(v1::JOB_STATE_RUNNING), "", "", 0});
+}
+
 size_t Journal::pending() const {
   absl::MutexLock lock(&mu_);
   return pending_->size();
@@ -268,6 +274,7 @@ absl::Status Journal::Flush() {
       sqlite3_bind_double(upd.get(), 4, e.wall_seconds);
       upd.BindText(5, e.job_id);
       if (upd.Run() != SQLITE_DONE) return fail("write job end");
+      if (e.state == v1::JOB_STATE_RUNNING) continue;  // a reopen
       del.BindText(1, e.job_id);
       if (del.Run() != SQLITE_DONE) return fail("drop task rows");
     }

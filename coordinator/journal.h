@@ -68,6 +68,10 @@ class Journal {
                     const google::protobuf::Struct& result,
                     double wall_seconds);
 
+  // A retried job runs again (its end is undone; tasks it merges from now
+  // on are recorded again).
+  void RecordJobReopen(const std::string& job_id);
+
   // Commits everything buffered in one transaction.  Returns the write error
   // (e.g. disk full) naming the file; the buffer is kept for the next try.
   absl::Status Flush();

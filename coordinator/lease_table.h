@@ -5,6 +5,11 @@
 // when its worker goes away (Release: all its leases at once), or when it
 // expires (Expire).
 //
+// A task may hold a second, backup lease (speculative execution: a copy of a
+// straggler on another worker).  Primary and backup leases are kept apart so
+// that the common path (one lease per task) costs what it did; Complete
+// matches either, and Revoke ends one chosen lease (the loser of the race).
+//
 // Expiry is by worker liveness: a worker's leases live until `timeout` after
 // the later of its last message (Renew, O(1) whatever the number of leases)
 // and its last grant; a silent worker loses all its leases together.  A lease
@@ -25,6 +30,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -41,6 +47,12 @@ struct Lease {
   absl::Time granted;
   // The lease's own deadline (task timeout); InfiniteFuture when none.
   absl::Time hard_deadline = absl::InfiniteFuture();
+  // A speculative copy running beside the primary lease.
+  bool backup = false;
+  // When the worker first reported the task executing (its heartbeat lists
+  // running tasks); InfiniteFuture while it may still wait in the worker's
+  // queue.
+  absl::Time started = absl::InfiniteFuture();
 };
 
 class LeaseTable {
@@ -56,19 +68,37 @@ class LeaseTable {
 
   absl::Duration timeout() const { return timeout_; }
 
-  // Leases `task` to `worker`.  REQUIRES: the task holds no lease.  Extends
-  // the worker's liveness deadline to at least now + timeout.
+  // Leases `task` to `worker` (as its backup when `backup`).  REQUIRES: the
+  // task holds no lease of that kind.  Extends the worker's liveness
+  // deadline to at least now + timeout.
   void Grant(const TaskKey& task, WorkerId worker, uint32_t attempt,
-             absl::Time now, absl::Time hard_deadline = absl::InfiniteFuture());
+             absl::Time now, absl::Time hard_deadline = absl::InfiniteFuture(),
+             bool backup = false);
 
-  // The lease of `task`, or nullptr.  Valid until the next mutation.
+  // The primary (or backup) lease of `task`, or nullptr.  Valid until the
+  // next mutation.
   const Lease* Find(const TaskKey& task) const;
+  const Lease* FindBackup(const TaskKey& task) const;
+  // Whether the task holds any lease.
+  bool Leased(const TaskKey& task) const {
+    return Find(task) != nullptr || FindBackup(task) != nullptr;
+  }
 
-  // Ends the lease of `task` if `worker` holds it with `attempt`; returns it.
-  // nullopt for a late or duplicate result (no such lease, or another
-  // worker's or attempt's).
+  // Ends the lease (primary or backup) of `task` that `worker` holds with
+  // `attempt`; returns it.  nullopt for a late or duplicate result (no such
+  // lease, or another worker's or attempt's).
   std::optional<Lease> Complete(const TaskKey& task, WorkerId worker,
                                 uint32_t attempt);
+  // The worker reported the lease executing at `now`: records `started`
+  // (once) and arms `hard_deadline` (finite = the task timeout).  False when
+  // `worker` holds no such lease.
+  bool MarkStarted(const TaskKey& task, WorkerId worker, uint32_t attempt,
+                   absl::Time now, absl::Time hard_deadline);
+  // Ends every remaining lease of `task` (the losers once one copy won).
+  std::vector<Lease> Revoke(const TaskKey& task);
+  // Every primary lease of `job` started at or before `started_before` with
+  // no backup: the candidates for speculation.  O(leases).
+  std::vector<Lease> Stragglers(JobHandle job, absl::Time started_before) const;
 
   // Every lease of `worker` now lives until at least now + timeout.
   void Renew(WorkerId worker, absl::Time now);
@@ -82,30 +112,41 @@ class LeaseTable {
   // Takes back every lease of `job` (cancelled or failed).
   std::vector<Lease> RemoveJob(JobHandle job);
 
-  size_t size() const { return leases_.size(); }
+  size_t size() const { return leases_.size() + backups_.size(); }
   size_t leases_of(WorkerId worker) const;
 
  private:
+  using Map = absl::flat_hash_map<TaskKey, Lease>;
+  // An entry of a worker's list: a task and which map holds its lease.
+  struct Held {
+    TaskKey task;
+    bool backup = false;
+  };
   struct WorkerLeases {
     absl::Time deadline;
-    // Tasks leased to the worker, possibly with stale entries (ended
-    // leases, duplicates); live leases are those in leases_ with this worker.
-    std::vector<TaskKey> tasks;
+    // Leases granted to the worker, possibly with stale entries (ended
+    // leases, duplicates); live leases are those in leases_/backups_ with
+    // this worker.
+    std::vector<Held> tasks;
     size_t live = 0;
   };
-  // Removes `it` from leases_ and hard_deadlines_ and counts it out of its
-  // worker's live leases.
-  Lease Erase(absl::flat_hash_map<TaskKey, Lease>::iterator it);
+  Map& MapOf(bool backup) { return backup ? backups_ : leases_; }
+  // Removes `it` (of leases_ or backups_) and its hard deadline and counts
+  // it out of its worker's live leases.
+  Lease Erase(Map& map, Map::iterator it);
+  // Whether `held` is a live lease of `worker`.
+  bool Live(WorkerId worker, const Held& held) const;
   // Takes back every live lease of `w` (an entry of by_worker_).
   void TakeAll(WorkerId worker, WorkerLeases& w, std::vector<Lease>* out);
   // Drops stale entries of a worker's list when they dominate.
   void MaybeCompact(WorkerId worker, WorkerLeases& w);
 
   absl::Duration timeout_;
-  absl::flat_hash_map<TaskKey, Lease> leases_;
+  Map leases_;
+  Map backups_;
   absl::flat_hash_map<WorkerId, WorkerLeases> by_worker_;
-  // Leases with a hard deadline, ordered by it.
-  std::set<std::pair<absl::Time, TaskKey>> hard_deadlines_;
+  // Leases with a hard deadline, ordered by it (and backup after primary).
+  std::set<std::tuple<absl::Time, TaskKey, bool>> hard_deadlines_;
 };
 
 }  // namespace gridless

@@ -5,14 +5,42 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/grpc_status.h"
+#include "jobs/mapreduce/lost_map_tasks.h"
 
 namespace gridless {
 namespace {
 
 std::string TaskName(const TaskKey& task) {
   return absl::StrCat("task ", task.index, " (stage ", task.stage, ")");
+}
+
+// How often running jobs are scanned for stragglers.
+constexpr absl::Duration kStragglerScanInterval = absl::Milliseconds(250);
+// speculation_multiple when a spec leaves it at 0.
+constexpr double kDefaultSpeculationMultiple = 4;
+
+v1::TaskRef RefOf(const JobRecord& job, const TaskKey& key, uint32_t attempt) {
+  v1::TaskRef ref;
+  ref.set_job_id(job.id());
+  ref.set_stage(key.stage);
+  ref.set_task_index(key.index);
+  ref.set_attempt(attempt);
+  return ref;
+}
+
+// "job-N" -> N.
+std::optional<JobHandle> HandleOf(absl::string_view id) {
+  JobHandle h = 0;
+  if (!absl::ConsumePrefix(&id, "job-") || !absl::SimpleAtoi(id, &h) ||
+      h == 0) {
+    return std::nullopt;
+  }
+  return h;
 }
 
 }  // namespace
@@ -55,11 +83,10 @@ absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
                      "number of seconds >= 0, got ",
                      spec.task_timeout_s()));
   }
-  if (spec.max_failed_tasks() != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "job spec field \"max_failed_tasks\": failure budgets are not "
-        "supported yet; expected 0 (fail fast), got ",
-        spec.max_failed_tasks()));
+  if (!std::isfinite(spec.speculation_multiple())) {
+    return absl::InvalidArgumentError(
+        "job spec field \"speculation_multiple\": expected a finite number "
+        "(0 = default, negative = off)");
   }
 
   JobHandle handle;
@@ -68,24 +95,119 @@ absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
     if (stopped_) {
       return absl::UnavailableError("coordinator is shutting down");
     }
+    if (open_jobs_ >= options_.max_open_jobs) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          open_jobs_, " jobs are unfinished, the coordinator's limit "
+          "(--max-open-jobs): wait for one to end, cancel one, or raise the "
+          "limit"));
+    }
+    ++open_jobs_;  // reserved while planning
     handle = jobs_.NewHandle();
   }
   // Plan outside the lock: it may be slow, and kinds are thread-safe.
+  const absl::Time now = Now();
   auto job = JobRecord::Create(JobTable::IdFor(handle), handle, spec, *kind,
-                               MaxAttemptsFor(spec), Now());
-  if (!job.ok()) return job.status();
+                               MaxAttemptsFor(spec), now,
+                               options_.max_tasks_per_job);
 
   std::lock_guard<std::mutex> lock(mu_);
+  if (!job.ok()) {
+    --open_jobs_;
+    return job.status();
+  }
   JobRecord* record = jobs_.Add(*std::move(job));
   v1::SubmitResponse response;
   response.set_job_id(record->id());
   response.set_tasks(record->counts().total());
+  if (options_.journal != nullptr) {
+    options_.journal->RecordJob(record->id(), record->spec(), now);
+  }
   if (record->finished()) {
-    job_finished_.notify_all();  // a job with no task is done at once
+    // A job with no task is done at once.
+    SchedulerEvents ignored;
+    OnJobFinished(record, &ignored);
   } else {
     ready_.PushRange(handle, record->stage(), 0, record->stage_tasks());
   }
   return response;
+}
+
+absl::Status Scheduler::Restore(std::vector<Journal::JobRecord> jobs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const absl::Time now = Now();
+  for (Journal::JobRecord& saved : jobs) {
+    std::optional<JobHandle> handle = HandleOf(saved.job_id);
+    if (!handle.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the journal holds a job id \"", saved.job_id,
+                       "\" that is not of the form job-N"));
+    }
+    if (jobs_.Find(*handle) != nullptr) continue;
+    const double wall = saved.state == v1::JOB_STATE_RUNNING ||
+                                saved.state == v1::JOB_STATE_UNSPECIFIED
+                            ? absl::ToDoubleSeconds(now - saved.submitted)
+                            : saved.wall_seconds;
+    auto ended = [&](v1::JobState state, std::string error) {
+      return JobRecord::Ended(saved.job_id, *handle, saved.spec, state,
+                              std::move(error), std::move(saved.result),
+                              saved.submitted, wall);
+    };
+    if (saved.state != v1::JOB_STATE_RUNNING &&
+        saved.state != v1::JOB_STATE_UNSPECIFIED) {
+      jobs_.Add(ended(saved.state, saved.error));
+      continue;
+    }
+    auto kind = options_.registry->Find(saved.spec.kind());
+    absl::StatusOr<std::unique_ptr<JobRecord>> job =
+        kind.ok() ? JobRecord::Create(saved.job_id, *handle, saved.spec, *kind,
+                                      MaxAttemptsFor(saved.spec),
+                                      saved.submitted,
+                                      options_.max_tasks_per_job)
+                  : absl::StatusOr<std::unique_ptr<JobRecord>>(kind.status());
+    if (!job.ok()) {
+      JobRecord* failed = jobs_.Add(ended(
+          v1::JOB_STATE_FAILED,
+          absl::StrCat("could not resume the job after a coordinator "
+                       "restart: ",
+                       job.status().message())));
+      if (options_.journal != nullptr) {
+        options_.journal->RecordJobEnd(failed->id(), failed->state(),
+                                       failed->error(), failed->result(),
+                                       wall);
+      }
+      continue;
+    }
+    JobRecord* record = jobs_.Add(*std::move(job));
+    ++open_jobs_;
+    std::sort(saved.done.begin(), saved.done.end(),
+              [](const Journal::TaskDone& a, const Journal::TaskDone& b) {
+                return std::tie(a.stage, a.index) < std::tie(b.stage, b.index);
+              });
+    for (Journal::TaskDone& t : saved.done) {
+      if (record->finished()) break;
+      if (t.stage != record->stage() || t.index >= record->stage_tasks() ||
+          record->merged(t.index)) {
+        continue;
+      }
+      record->OnSucceeded(t.index, std::move(t.partial), t.run_seconds, now);
+    }
+    if (record->finished()) {
+      SchedulerEvents ignored;
+      OnJobFinished(record, &ignored);
+      continue;
+    }
+    // Queue the unmerged tasks as ranges.
+    uint64_t begin = 0;
+    const uint64_t n = record->stage_tasks();
+    while (begin < n) {
+      while (begin < n && record->merged(begin)) ++begin;
+      uint64_t end = begin;
+      while (end < n && !record->merged(end)) ++end;
+      if (end > begin) ready_.PushRange(*handle, record->stage(), begin, end);
+      begin = end;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::JobState> Scheduler::Cancel(absl::string_view job_id,
@@ -137,14 +259,37 @@ v1::ListJobsResponse Scheduler::ListJobs() const {
 
 absl::StatusOr<v1::FailuresResponse> Scheduler::ListFailures(
     absl::string_view job_id) const {
-  return absl::UnimplementedError(
-      absl::StrCat("dead letters of ", job_id, ": not implemented yet"));
+  std::lock_guard<std::mutex> lock(mu_);
+  const JobRecord* job = jobs_.Find(job_id);
+  if (job == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown job \"", job_id, "\""));
+  }
+  v1::FailuresResponse response;
+  response.set_job_id(job->id());
+  response.set_state(job->state());
+  for (v1::DeadLetter& d : job->DeadLetters()) {
+    *response.add_dead_letters() = std::move(d);
+  }
+  return response;
 }
 
 absl::StatusOr<v1::RetryResponse> Scheduler::Retry(absl::string_view job_id,
-                                                   SchedulerEvents*) {
-  return absl::UnimplementedError(
-      absl::StrCat("retry of ", job_id, ": not implemented yet"));
+                                                   SchedulerEvents* events) {
+  std::lock_guard<std::mutex> lock(mu_);
+  JobRecord* job = jobs_.Find(job_id);
+  if (job == nullptr) {
+    return absl::NotFoundError(absl::StrCat("unknown job \"", job_id, "\""));
+  }
+  auto tasks = job->Retry(Now());
+  if (!tasks.ok()) return tasks.status();
+  ++open_jobs_;
+  QueueTasks(job, *tasks);
+  if (options_.journal != nullptr) options_.journal->RecordJobReopen(job->id());
+  events->tasks_ready = !tasks->empty();
+  v1::RetryResponse response;
+  response.set_tasks(tasks->size());
+  response.set_state(job->state());
+  return response;
 }
 
 bool Scheduler::AwaitFinal(absl::string_view job_id,
@@ -211,6 +356,43 @@ void Scheduler::WorkerSeen(WorkerId id) {
   leases_.Renew(id, Now());
 }
 
+void Scheduler::WorkerHeartbeat(WorkerId id, const v1::Heartbeat& heartbeat) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const absl::Time now = Now();
+  leases_.Renew(id, now);
+  JobRecord* job = nullptr;
+  for (const v1::TaskRef& ref : heartbeat.running_tasks()) {
+    if (job == nullptr || job->id() != ref.job_id()) job = jobs_.Find(ref.job_id());
+    if (job == nullptr || job->finished()) continue;
+    const double timeout_s = job->spec().task_timeout_s();
+    const absl::Time deadline =
+        timeout_s > 0 ? now + absl::Seconds(timeout_s) : absl::InfiniteFuture();
+    leases_.MarkStarted(TaskKey{job->handle(), ref.stage(), ref.task_index()},
+                        id, ref.attempt(), now, deadline);
+  }
+}
+
+size_t Scheduler::AppendTask(WorkerId id, JobRecord* job, const TaskKey& key,
+                             uint32_t attempt, v1::TaskBatch* batch) {
+  size_t bytes = 0;
+  WorkerInfo& w = workers_[id];
+  if (w.seen_jobs.insert(key.job).second) {
+    v1::JobDefinition* def = batch->add_jobs();
+    def->set_job_id(job->id());
+    *def->mutable_spec() = job->spec();
+    bytes += job->spec().ByteSizeLong();
+  }
+  const std::string& payload = job->payload(key.stage, key.index);
+  v1::Task* task = batch->add_tasks();
+  task->set_job_id(job->id());
+  task->set_stage(key.stage);
+  task->set_task_index(key.index);
+  task->set_attempt(attempt);
+  task->set_payload(payload);
+  task->set_timeout_s(job->spec().task_timeout_s());
+  return bytes + payload.size() + job->id().size() + 16;
+}
+
 size_t Scheduler::TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch) {
   // Taken from the queue in chunks sized from the bytes per task seen so
   // far, so that a batch stops near kMaxBatchBytes without putting tasks
@@ -240,32 +422,69 @@ size_t Scheduler::TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch) {
         cached_handle = key.job;
         job = jobs_.Find(key.job);
       }
-      // Defensive: a queued task of a finished job or another stage is stale.
-      if (job == nullptr || job->finished() || key.stage != job->stage() ||
-          key.index >= job->stage_tasks() || job->merged(key.index) ||
-          leases_.Find(key) != nullptr) {
+      if (job == nullptr || job->finished()) continue;
+      // A task of the previous stage is a repair; anything else not of the
+      // current stage, merged, dead, waiting or leased is stale.
+      const bool repair =
+          key.stage + 1 == job->stage() && job->repairing(key.index);
+      if (!repair &&
+          (key.stage != job->stage() || key.index >= job->stage_tasks() ||
+           job->merged(key.index) || job->dead(key.index) ||
+           job->waiting_for_repair(key.index))) {
         continue;
       }
-      if (w->second.seen_jobs.insert(key.job).second) {
-        v1::JobDefinition* def = batch->add_jobs();
-        def->set_job_id(job->id());
-        *def->mutable_spec() = job->spec();
-        bytes += job->spec().ByteSizeLong();
-      }
-      const uint32_t attempt = job->StartAttempt(key.index);
+      if (leases_.Leased(key)) continue;
+      const uint32_t attempt = repair ? job->StartRepairAttempt(key.index)
+                                      : job->StartAttempt(key.index);
       leases_.Grant(key, id, attempt, now);
-      v1::Task* task = batch->add_tasks();
-      task->set_job_id(job->id());
-      task->set_stage(key.stage);
-      task->set_task_index(key.index);
-      task->set_attempt(attempt);
-      task->set_payload(job->payload(key.index));
-      task->set_timeout_s(job->spec().task_timeout_s());
-      bytes += job->payload(key.index).size() + job->id().size() + 16;
+      bytes += AppendTask(id, job, key, attempt, batch);
       ++taken;
     }
   }
+  if (taken < max && !backups_wanted_.empty()) {
+    taken += TakeBackups(id, max - taken, now, batch);
+  }
   return taken;
+}
+
+size_t Scheduler::TakeBackups(WorkerId id, size_t max, absl::Time now,
+                              v1::TaskBatch* batch) {
+  size_t taken = 0;
+  // One pass: a straggler whose primary runs on this very worker waits for
+  // another worker.
+  for (size_t n = backups_wanted_.size(); n > 0 && taken < max; --n) {
+    const TaskKey key = backups_wanted_.front();
+    backups_wanted_.pop_front();
+    JobRecord* job = jobs_.Find(key.job);
+    const Lease* primary = leases_.Find(key);
+    if (job == nullptr || job->finished() || key.stage != job->stage() ||
+        primary == nullptr || leases_.FindBackup(key) != nullptr ||
+        job->merged(key.index)) {
+      backup_pending_.erase(key);
+      continue;
+    }
+    if (primary->worker == id) {
+      backups_wanted_.push_back(key);
+      continue;
+    }
+    backup_pending_.erase(key);
+    const uint32_t attempt = job->StartAttempt(key.index);
+    leases_.Grant(key, id, attempt, now, absl::InfiniteFuture(),
+                  /*backup=*/true);
+    job->CountSpeculative();
+    AppendTask(id, job, key, attempt, batch);
+    ++taken;
+  }
+  return taken;
+}
+
+void Scheduler::RevokeTwins(JobRecord* job, const TaskKey& task,
+                            SchedulerEvents* events) {
+  for (const Lease& twin : leases_.Revoke(task)) {
+    job->EndAttempt();
+    events->dropped_tasks.emplace_back(twin.worker,
+                                       RefOf(*job, task, twin.attempt));
+  }
 }
 
 SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
@@ -287,7 +506,22 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
       continue;
     }
     job->EndAttempt();
-    if (r.outcome_case() == v1::TaskResult::kPartial) {
+    const bool ok = r.outcome_case() == v1::TaskResult::kPartial;
+    if (key.stage != job->stage()) {
+      // A repair of the previous stage: its partial was merged long ago.
+      if (ok) {
+        QueueTasks(job, job->RepairDone(key.index));
+        events.tasks_ready = true;
+        continue;
+      }
+    } else if (ok) {
+      RevokeTwins(job, key, &events);
+      if (options_.journal != nullptr) {
+        options_.journal->RecordTaskDone(
+            job->id(),
+            Journal::TaskDone{key.stage, key.index, r.partial(),
+                              r.run_seconds()});
+      }
       const uint64_t merged_before = job->counts().succeeded();
       const uint64_t planned = job->OnSucceeded(
           key.index, std::move(*r.mutable_partial()), r.run_seconds(), now);
@@ -314,8 +548,25 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
       // not the task's fault, so it is retried like a lost lease.
       error = absl::AbortedError(absl::StrCat(
           "the worker cancelled the attempt: ", r.error().message()));
+    } else if (error.code() == absl::StatusCode::kDeadlineExceeded) {
+      job->CountTimedOut();
     }
-    OnAttemptFailed(job, key, lease->attempt, error, now, &events);
+    if (key.stage == job->stage() && job->stage() > 0 &&
+        error.code() == absl::StatusCode::kDataLoss) {
+      if (auto lost = mapreduce::LostMapTasks(error); lost.has_value()) {
+        auto fresh = job->RequestRepair(key.index, *lost);
+        if (fresh.ok()) {
+          // Not the task's fault: this attempt does not count.
+          job->UndoAttempt(key.index);
+          for (uint64_t i : *fresh) {
+            ready_.Push(TaskKey{job->handle(), key.stage - 1, i});
+          }
+          events.tasks_ready = true;
+          continue;
+        }
+      }
+    }
+    OnAttemptFailed(job, *lease, error, now, &events);
   }
   return events;
 }
@@ -328,10 +579,13 @@ SchedulerEvents Scheduler::ReturnTasks(WorkerId id,
     JobRecord* job = jobs_.Find(ref.job_id());
     if (job == nullptr) continue;
     const TaskKey key{job->handle(), ref.stage(), ref.task_index()};
-    if (!leases_.Complete(key, id, ref.attempt()).has_value()) continue;
-    if (job->finished()) continue;
+    std::optional<Lease> lease = leases_.Complete(key, id, ref.attempt());
+    if (!lease.has_value() || job->finished()) continue;
     job->EndAttempt();
-    job->UndoAttempt(key.index);
+    if (key.stage == job->stage()) {
+      job->UndoAttempt(key.index);
+      if (leases_.Leased(key)) continue;  // its twin still runs
+    }
     ready_.Push(key);
     events.tasks_ready = true;
   }
@@ -342,56 +596,127 @@ SchedulerEvents Scheduler::Tick(absl::Time now) {
   SchedulerEvents events;
   std::lock_guard<std::mutex> lock(mu_);
   for (const LeaseTable::Expired& e : leases_.Expire(now)) {
-    const absl::Status why =
-        e.reason == LeaseTable::ExpiryReason::kWorkerSilent
-            ? absl::DeadlineExceededError(
-                  absl::StrCat("lease expired: worker ",
-                               WorkerName(e.lease.worker), " sent nothing for ",
-                               absl::FormatDuration(leases_.timeout())))
-            : absl::DeadlineExceededError("the task ran past its timeout");
+    absl::Status why;
+    if (e.reason == LeaseTable::ExpiryReason::kWorkerSilent) {
+      why = absl::DeadlineExceededError(
+          absl::StrCat("lease expired: worker ", WorkerName(e.lease.worker),
+                       " sent nothing for ",
+                       absl::FormatDuration(leases_.timeout())));
+    } else {
+      JobRecord* job = jobs_.Find(e.lease.task.job);
+      if (job == nullptr || job->finished()) continue;
+      job->CountTimedOut();
+      events.dropped_tasks.emplace_back(
+          e.lease.worker, RefOf(*job, e.lease.task, e.lease.attempt));
+      why = absl::DeadlineExceededError(absl::StrCat(
+          "the task ran longer than its task_timeout_s (",
+          job->spec().task_timeout_s(), " s) on worker ",
+          WorkerName(e.lease.worker),
+          "; the lease was taken back (raise task_timeout_s if the task "
+          "needs longer)"));
+    }
     OnLeaseLost(e.lease, why, now, &events);
   }
+  if (now >= next_straggler_check_) {
+    next_straggler_check_ = now + kStragglerScanInterval;
+    FindStragglers(now, &events);
+  }
   ready_.ReleaseDue(now);
-  if (ready_.ready() > 0) events.tasks_ready = true;
+  if (ready_.ready() > 0 || !backups_wanted_.empty()) events.tasks_ready = true;
   return events;
 }
 
+void Scheduler::FindStragglers(absl::Time now, SchedulerEvents* events) {
+  if (workers_.size() < 2) return;  // a backup needs another worker
+  for (const auto& job : jobs_.all()) {
+    if (job->finished() || job->counts().running() == 0) continue;
+    double multiple = job->spec().speculation_multiple();
+    if (multiple == 0) multiple = kDefaultSpeculationMultiple;
+    if (multiple < 0) continue;
+    if (ready_.ready(job->handle()) > 0) continue;
+    std::optional<absl::Duration> median = job->MedianRunTime();
+    if (!median.has_value()) continue;
+    const absl::Duration threshold =
+        std::max(*median * multiple, options_.min_speculation_delay);
+    for (const Lease& lease : leases_.Stragglers(job->handle(), now - threshold)) {
+      if (lease.task.stage != job->stage()) continue;
+      if (!backup_pending_.insert(lease.task).second) continue;
+      backups_wanted_.push_back(lease.task);
+      events->tasks_ready = true;
+    }
+  }
+}
+
 // --------------------------------------------------------------- policy ----
+
+void Scheduler::QueueTasks(JobRecord* job, const std::vector<uint64_t>& indices) {
+  for (uint64_t i : indices) {
+    ready_.Push(TaskKey{job->handle(), job->stage(), i});
+  }
+}
 
 void Scheduler::OnLeaseLost(const Lease& lease, const absl::Status& why,
                             absl::Time now, SchedulerEvents* events) {
   JobRecord* job = jobs_.Find(lease.task.job);
   if (job == nullptr || job->finished()) return;
   job->EndAttempt();
-  OnAttemptFailed(job, lease.task, lease.attempt, why, now, events);
+  OnAttemptFailed(job, lease, why, now, events);
 }
 
-void Scheduler::OnAttemptFailed(JobRecord* job, const TaskKey& task,
-                                uint32_t attempt, const absl::Status& error,
-                                absl::Time now, SchedulerEvents* events) {
+void Scheduler::OnAttemptFailed(JobRecord* job, const Lease& lease,
+                                const absl::Status& error, absl::Time now,
+                                SchedulerEvents* events) {
   if (job->finished()) return;
-  if (!IsRetryable(error.code())) {
-    ++tasks_failed_;
-    job->FailTask(
-        absl::StrCat(TaskName(task),
-                     " failed with a permanent error on attempt ", attempt,
-                     ": ", error.ToString(),
-                     " (retrying cannot help: fix the job's parameters or "
-                     "inputs)"),
-        now);
-    OnJobFinished(job, events);
+  const TaskKey& task = lease.task;
+  const uint32_t attempt = lease.attempt;
+  const bool retryable = IsRetryable(error.code());
+  if (task.stage != job->stage()) {
+    // A repair of the previous stage's output.
+    if (task.stage + 1 != job->stage() || !job->repairing(task.index)) return;
+    if (retryable && attempt < job->max_attempts()) {
+      ++tasks_retried_;
+      job->CountRetry();
+      ready_.PushDelayed(task, now + backoff_.Delay(attempt));
+      return;
+    }
+    for (uint64_t waiting : job->RepairFailed(task.index)) {
+      DeadLetter(job, waiting,
+                 absl::StrCat("task ", waiting, " (stage ", job->stage(),
+                              ") lost its input, and re-running ",
+                              TaskName(task), " to rebuild it failed: ",
+                              error.ToString()),
+                 now, events);
+      if (job->finished()) return;
+    }
+    return;
+  }
+  v1::AttemptRecord record;
+  record.set_attempt(attempt);
+  record.set_worker(WorkerName(lease.worker));
+  record.set_seconds(std::max(0.0, absl::ToDoubleSeconds(now - lease.granted)));
+  record.set_code(static_cast<int32_t>(error.code()));
+  record.set_message(std::string(error.message()));
+  record.set_retryable(retryable);
+  job->RecordFailedAttempt(task.index, std::move(record));
+  if (leases_.Leased(task)) return;  // its twin still runs
+  if (!retryable) {
+    DeadLetter(job, task.index,
+               absl::StrCat(TaskName(task),
+                            " failed with a permanent error on attempt ",
+                            attempt, ": ", error.ToString(),
+                            " (retrying cannot help: fix the job's parameters "
+                            "or inputs)"),
+               now, events);
     return;
   }
   if (attempt >= job->max_attempts()) {
-    ++tasks_failed_;
-    job->FailTask(
-        absl::StrCat(
-            TaskName(task), " failed after ", attempt,
-            attempt == 1 ? " attempt: " : " attempts: ", error.ToString(),
-            " (the error is transient, so retrying may help: "
-            "resubmit, or raise max_attempts)"),
-        now);
-    OnJobFinished(job, events);
+    DeadLetter(job, task.index,
+               absl::StrCat(TaskName(task), " failed after ", attempt,
+                            attempt == 1 ? " attempt: " : " attempts: ",
+                            error.ToString(),
+                            " (the error is transient, so retrying may help: "
+                            "`gridless retry`, or raise max_attempts)"),
+               now, events);
     return;
   }
   ++tasks_retried_;
@@ -399,11 +724,24 @@ void Scheduler::OnAttemptFailed(JobRecord* job, const TaskKey& task,
   ready_.PushDelayed(task, now + backoff_.Delay(attempt));
 }
 
+void Scheduler::DeadLetter(JobRecord* job, uint64_t index, std::string error,
+                           absl::Time now, SchedulerEvents* events) {
+  ++tasks_failed_;
+  job->DeadLetter(index, std::move(error), now);
+  if (job->finished()) OnJobFinished(job, events);
+}
+
 void Scheduler::OnJobFinished(JobRecord* job, SchedulerEvents* events) {
   ready_.RemoveJob(job->handle());
   leases_.RemoveJob(job->handle());
   for (auto& [id, w] : workers_) w.seen_jobs.erase(job->handle());
   events->ended_jobs.push_back(EndedJob{job->id(), job->state(), job->error()});
+  if (open_jobs_ > 0) --open_jobs_;
+  if (options_.journal != nullptr) {
+    const v1::Progress p = job->Progress(Now(), 0);
+    options_.journal->RecordJobEnd(job->id(), job->state(), job->error(),
+                                   job->result(), p.wall_seconds());
+  }
   job_finished_.notify_all();
 }
 

@@ -8,19 +8,37 @@
 //  * A failed attempt, an expired lease and a lease lost with its worker all
 //    count an attempt and go back to the queue after a backoff
 //    (base * 2^(attempt-1), capped, full jitter).
-//  * A task whose attempt number reached the job's max_attempts fails, and so
-//    does a task whose error is permanent (not IsRetryable) at once; a failed
-//    task fails the job with an error naming the task, its last error and
-//    whether retrying could help.
-//  * A partial is merged exactly once: only the result of the current lease
+//  * A task whose attempt number reached the job's max_attempts, or whose
+//    error is permanent (not IsRetryable), is dead-lettered with the record
+//    of every failed attempt (error, worker, duration); the job's failure
+//    budget (max_failed_tasks) decides between failing at once and going on
+//    to a PARTIAL result (see JobRecord).  Retry() reruns the dead letters.
+//  * A partial is merged exactly once: only the result of a current lease
 //    (same worker stream, same attempt) is accepted; late results of lost
-//    leases, duplicates, and results of finished jobs are ignored.  A
-//    finished job never changes.
+//    leases, duplicates, and results of finished jobs are ignored.
 //  * CANCELLED from a worker means the worker gave the attempt up, not that
 //    the task is broken: it is retried like a lost lease.
 //  * Tasks a draining worker hands back unstarted (Goodbye) are requeued at
 //    once without counting an attempt.
-//
+//  * Task timeout (spec.task_timeout_s): measured from the first heartbeat
+//    listing the task as executing (tasks may wait in a worker's queue
+//    first); past it the lease is taken back, the worker told to drop the
+//    attempt, and the task retried (DEADLINE_EXCEEDED is transient).
+//  * Speculation: once a job has no task waiting, a task executing longer
+//    than speculation_multiple x the stage's median run time (and at least
+//    min_speculation_delay) gets one backup lease on another worker; the
+//    first result wins and the other copy is revoked and dropped.  A copy
+//    that fails while its twin runs is only recorded.
+//  * Lost intermediate data: a task of stage s > 0 failing with DATA_LOSS
+//    and a [lost_map_tasks=...] list (jobs/mapreduce/lost_map_tasks.h) has
+//    those tasks of stage s-1 run again (counted as `rerun`), then runs
+//    again itself without counting the attempt.
+//  * Journal (options.journal): jobs, merged partials and job ends are
+//    recorded under the lock (buffered; the owner flushes); Restore()
+//    rebuilds the jobs of a journal at start.
+//  * Limits: max_open_jobs unfinished jobs (RESOURCE_EXHAUSTED beyond),
+//    max_tasks_per_job tasks per stage.
+
 // Events: calls that can make tasks ready or end jobs return SchedulerEvents
 // which the caller acts on outside the lock (wake streams holding credit,
 // send Cancel to every stream).
@@ -35,7 +53,9 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,8 +118,13 @@ struct SchedulerEvents {
   bool tasks_ready = false;
   // Jobs that ended: tell every worker to drop their tasks (Cancel).
   std::vector<EndedJob> ended_jobs;
+  // Attempts taken back (timeout, the twin of a speculative copy won): tell
+  // that worker to drop them (Cancel{tasks}).
+  std::vector<std::pair<WorkerId, v1::TaskRef>> dropped_tasks;
 
-  bool empty() const { return !tasks_ready && ended_jobs.empty(); }
+  bool empty() const {
+    return !tasks_ready && ended_jobs.empty() && dropped_tasks.empty();
+  }
   void Merge(SchedulerEvents other);
 };
 
@@ -113,6 +138,13 @@ class Scheduler {
   explicit Scheduler(SchedulerOptions options);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
+
+  // Rebuilds the jobs of a journal (Journal::Load) before serving: ended
+  // jobs as they ended, unfinished ones with their merged tasks replayed and
+  // the rest queued; ids and numbering carry on.  A job whose kind is not
+  // registered any more, or whose plan now fails, is restored FAILED with
+  // the reason.  INVALID_ARGUMENT for a job id that is not "job-N".
+  absl::Status Restore(std::vector<Journal::JobRecord> jobs);
 
   // ---- Jobs (JobService) ----
 
@@ -152,6 +184,9 @@ class Scheduler {
   SchedulerEvents WorkerDisconnected(WorkerId id);
   // Any message from the worker: renews its leases.
   void WorkerSeen(WorkerId id);
+  // A heartbeat: renews the leases and marks the listed tasks as executing
+  // (starts their timeout and straggler clocks).
+  void WorkerHeartbeat(WorkerId id, const v1::Heartbeat& heartbeat);
   // Leases up to `max` ready tasks to `id`, round-robin across jobs, and
   // appends them to `batch`, with the JobDefinition of each job this stream
   // has not been sent yet; stops early once the batch holds about
@@ -182,12 +217,33 @@ class Scheduler {
   };
 
   absl::Time Now() const { return clock_->Now(); }
-  // A lease ended without a merge; retries or fails the task.
-  void OnAttemptFailed(JobRecord* job, const TaskKey& task, uint32_t attempt,
+  // A lease ended without a merge; retries or dead-letters the task (or the
+  // repair of a previous-stage task).
+  void OnAttemptFailed(JobRecord* job, const Lease& lease,
                        const absl::Status& error, absl::Time now,
                        SchedulerEvents* events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // A lease was lost (worker gone, expired).
+  // A current-stage task exhausted its attempts or failed permanently.
+  void DeadLetter(JobRecord* job, uint64_t index, std::string error,
+                  absl::Time now, SchedulerEvents* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A copy of `task` won: revokes the other copies and has them dropped.
+  void RevokeTwins(JobRecord* job, const TaskKey& task, SchedulerEvents* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues backups for the stragglers of running jobs.
+  void FindStragglers(absl::Time now, SchedulerEvents* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends backup copies for `worker` to `batch`; returns how many.
+  size_t TakeBackups(WorkerId id, size_t max, absl::Time now,
+                     v1::TaskBatch* batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds one task to a batch (and the JobDefinition if the stream lacks it).
+  size_t AppendTask(WorkerId id, JobRecord* job, const TaskKey& key,
+                    uint32_t attempt, v1::TaskBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues the current-stage tasks of `indices` (sorted or not).
+  void QueueTasks(JobRecord* job, const std::vector<uint64_t>& indices)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A lease was lost (worker gone, expired, timed out).
   void OnLeaseLost(const Lease& lease, const absl::Status& why, absl::Time now,
                    SchedulerEvents* events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Cleans up after a job reached a final state.
@@ -217,7 +273,12 @@ class Scheduler {
   uint64_t tasks_retried_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t tasks_failed_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t ignored_results_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t open_jobs_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<TaskKey> scratch_ ABSL_GUARDED_BY(mu_);
+  // Stragglers waiting for a backup lease, and the set of them.
+  std::deque<TaskKey> backups_wanted_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<TaskKey> backup_pending_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_straggler_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace gridless

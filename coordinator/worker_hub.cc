@@ -20,6 +20,8 @@ absl::string_view StateName(v1::JobState state) {
       return "cancelled";
     case v1::JOB_STATE_RUNNING:
       return "running";
+    case v1::JOB_STATE_PARTIAL:
+      return "ended partial";
     default:
       return "unknown";
   }
@@ -53,6 +55,17 @@ void WorkerHub::Apply(const SchedulerEvents& events) {
     }
     std::lock_guard<std::mutex> lock(mu_);
     for (WorkerStream* s : streams_) s->Send(cancel);
+  }
+  if (!events.dropped_tasks.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (WorkerStream* s : streams_) {
+      const WorkerId id = s->id();
+      v1::CoordinatorMessage cancel;
+      for (const auto& [worker, ref] : events.dropped_tasks) {
+        if (worker == id) *cancel.mutable_cancel()->add_tasks() = ref;
+      }
+      if (cancel.cancel().tasks_size() > 0) s->Send(cancel);
+    }
   }
   if (events.tasks_ready) WakeAll();
 }

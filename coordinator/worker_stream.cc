@@ -114,7 +114,7 @@ bool WorkerStream::Handle(v1::WorkerMessage& message, grpc::Status* error) {
       hub_->Apply(scheduler_->OnResults(id_, message.mutable_results()));
       return true;
     case v1::WorkerMessage::kHeartbeat:
-      scheduler_->WorkerSeen(id_);
+      scheduler_->WorkerHeartbeat(id_, message.heartbeat());
       return true;
     case v1::WorkerMessage::kGoodbye: {
       {
@@ -206,6 +206,11 @@ void WorkerStream::Dispatch() {
   credit_ -= taken;
   QueueLocked(std::move(spare_));
   spare_ = Outgoing();
+}
+
+WorkerId WorkerStream::id() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return id_;
 }
 
 void WorkerStream::Send(const v1::CoordinatorMessage& message) {

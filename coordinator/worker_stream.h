@@ -54,6 +54,8 @@ class WorkerStream final
   // Takes ready tasks up to the credit and queues them.  No-op before Hello,
   // after Goodbye or Drain, or once the stream is closing.
   void Dispatch();
+  // The scheduler's id of this stream (0 before Hello).
+  WorkerId id();
   // Queues a control message (Cancel, Drain) unless the stream is closing.
   void Send(const v1::CoordinatorMessage& message);
   // Stops dispatch and asks the worker to drain.

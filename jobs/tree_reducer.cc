@@ -67,4 +67,31 @@ absl::StatusOr<std::string> TreeReducer::Result() const {
   return pending_.at({root_level_, 0});
 }
 
+absl::StatusOr<std::optional<std::string>> TreeReducer::PartialOf(
+    int level, uint64_t k) const {
+  if (!Exists(level, k)) return std::optional<std::string>();
+  // A complete node is stored at the highest level it reached unchanged, and
+  // this walk goes top-down, so the first stored node found is the one.
+  if (auto it = pending_.find({level, k}); it != pending_.end()) {
+    return std::optional<std::string>(it->second);
+  }
+  if (level == 0) return std::optional<std::string>();
+  auto left = PartialOf(level - 1, 2 * k);
+  if (!left.ok()) return left.status();
+  auto right = PartialOf(level - 1, 2 * k + 1);
+  if (!right.ok()) return right.status();
+  if (!left->has_value()) return right;
+  if (!right->has_value()) return left;
+  std::string acc = std::move(**left);
+  if (auto s = merge_(acc, **right); !s.ok()) return s;
+  return std::optional<std::string>(std::move(acc));
+}
+
+absl::StatusOr<std::string> TreeReducer::PartialResult() const {
+  if (num_tasks_ == 0) return std::string();
+  auto merged = PartialOf(root_level_, 0);
+  if (!merged.ok()) return merged.status();
+  return merged->has_value() ? std::move(**merged) : std::string();
+}
+
 }  // namespace gridless

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,12 +48,20 @@ class TreeReducer {
   // The merged result; FAILED_PRECONDITION until complete().  "" when the
   // stage had no task.
   absl::StatusOr<std::string> Result() const;
+  // The merge of the tasks added so far, in the same fixed tree with the
+  // missing tasks left out (for a partial result: dead letters, a cancelled
+  // job).  Does not change the reducer: tasks added later still give the
+  // same Result() as if this had never been called.  "" when none was added.
+  absl::StatusOr<std::string> PartialResult() const;
   // Bytes of partials held while waiting for a sibling.
   uint64_t pending_bytes() const { return pending_bytes_; }
 
  private:
   // Does node (level, k) cover any task?
   bool Exists(int level, uint64_t k) const;
+  // The merge of the added tasks under node (level, k); nullopt when none.
+  absl::StatusOr<std::optional<std::string>> PartialOf(int level,
+                                                       uint64_t k) const;
 
   uint64_t num_tasks_;
   MergeFn merge_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +44,47 @@ TEST(TreeReducerTest, ShapeIsTheFixedTreeForAnyArrivalOrder) {
     for (int trial = 0; trial < 5; ++trial) {
       std::shuffle(order.begin(), order.end(), g);
       EXPECT_EQ(ReduceInOrder(n, order), expected) << n;
+    }
+  }
+}
+
+// The fixed tree over the tasks in `present` only (a hole is left out).
+std::optional<std::string> RecursivePartial(uint64_t lo, uint64_t hi,
+                                            const std::vector<bool>& present) {
+  if (hi - lo == 1) {
+    return present[lo] ? std::optional<std::string>(absl::StrCat(lo))
+                       : std::nullopt;
+  }
+  uint64_t half = 1;
+  while (half * 2 < hi - lo) half *= 2;
+  auto left = RecursivePartial(lo, lo + half, present);
+  auto right = RecursivePartial(lo + half, hi, present);
+  if (!left) return right;
+  if (!right) return left;
+  return absl::StrCat("(", *left, " ", *right, ")");
+}
+
+TEST(TreeReducerTest, PartialResultLeavesHolesOutAndChangesNothing) {
+  std::mt19937_64 rng(7);
+  for (uint64_t n : {1, 2, 3, 5, 8, 13, 100}) {
+    for (int trial = 0; trial < 5; ++trial) {
+      TreeReducer r(n, Bracket);
+      std::vector<bool> present(n);
+      std::vector<uint64_t> order(n);
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), rng);
+      const uint64_t added = rng() % (n + 1);
+      for (uint64_t i = 0; i < added; ++i) {
+        present[order[i]] = true;
+        ASSERT_TRUE(r.Add(order[i], absl::StrCat(order[i])).ok());
+      }
+      auto expected = RecursivePartial(0, n, present);
+      EXPECT_EQ(*r.PartialResult(), expected.value_or("")) << n << " " << added;
+      // The rest still gives the full fixed tree.
+      for (uint64_t i = added; i < n; ++i) {
+        ASSERT_TRUE(r.Add(order[i], absl::StrCat(order[i])).ok());
+      }
+      EXPECT_EQ(*r.Result(), Recursive(0, n));
     }
   }
 }

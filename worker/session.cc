@@ -230,6 +230,9 @@ SessionOutcome Session::Run() {
       v1::WorkerMessage heartbeat;
       heartbeat.mutable_heartbeat()->set_running(
           static_cast<uint32_t>(executor_.running()));
+      for (v1::TaskRef& ref : executor_.RunningTasks()) {
+        *heartbeat.mutable_heartbeat()->add_running_tasks() = std::move(ref);
+      }
       if (!Send(heartbeat, false)) {
         end = draining ? end : SessionEnd::kBroken;
         break;

@@ -138,6 +138,15 @@ class TaskExecutor::Core {
     absl::MutexLock l(&mu_);
     return queue_.size();
   }
+  std::vector<v1::TaskRef> RunningTasks() const {
+    std::vector<v1::TaskRef> out;
+    for (const auto& slot : slots_) {
+      absl::MutexLock s(&slot->mu);
+      if (slot->task == nullptr || slot->dropped || slot->timed_out) continue;
+      out.push_back(RefOf(*slot->task));
+    }
+    return out;
+  }
   absl::Time IdleSince() const {
     absl::MutexLock l(&mu_);
     return active_runners_ == 0 ? idle_since_ : absl::InfiniteFuture();
@@ -559,6 +568,9 @@ void TaskExecutor::WaitForOutput(absl::Time deadline) {
 }
 void TaskExecutor::Wake() { core_->Wake(); }
 size_t TaskExecutor::running() const { return core_->running(); }
+std::vector<v1::TaskRef> TaskExecutor::RunningTasks() const {
+  return core_->RunningTasks();
+}
 size_t TaskExecutor::queued() const { return core_->queued(); }
 absl::Time TaskExecutor::IdleSince() const { return core_->IdleSince(); }
 

@@ -105,6 +105,8 @@ class TaskExecutor {
 
   // Tasks executing now (including timed-out ones that have not returned).
   size_t running() const;
+  // The tasks executing now (not dropped, not timed out), for heartbeats.
+  std::vector<v1::TaskRef> RunningTasks() const;
   size_t queued() const;
   // When the executor last became idle (no task queued or running), or
   // absl::InfiniteFuture() while it is busy.

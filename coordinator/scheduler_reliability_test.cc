@@ -1,0 +1,366 @@
+// Tests of the Scheduler's reliability features: dead letters and the
+// failure budget, Retry, task timeouts, speculative backups, repairs of lost
+// intermediate data, the journal (restore after a restart), limits, and the
+// partial result of a cancelled job.  Time is a FakeClock; nothing sleeps.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "coordinator/journal.h"
+#include "coordinator/scheduler_fixture.h"
+#include "gtest/gtest.h"
+
+namespace gridless {
+namespace {
+
+using testing::Spec;
+
+class SchedulerReliabilityTest : public testing::SchedulerFixture {
+ protected:
+  std::string Value(const std::string& id) {
+    auto r = sched_->GetResult(id);
+    if (!r.ok() || !r->result().fields().contains("value")) return "<none>";
+    return r->result().fields().at("value").string_value();
+  }
+
+  // Runs every ready task of every job to success on worker `w`.
+  void Drain(WorkerId w) {
+    for (int round = 0; round < 100; ++round) {
+      clock_.Advance(absl::Seconds(2));
+      sched_->Tick(clock_.Now());
+      v1::TaskBatch b = Take(w, 1000);
+      if (b.tasks_size() == 0) return;
+      SucceedAll(w, b);
+    }
+  }
+
+  static v1::JobSpec Budget(v1::JobSpec spec, uint32_t max_failed) {
+    spec.set_max_failed_tasks(max_failed);
+    return spec;
+  }
+};
+
+TEST_F(SchedulerReliabilityTest, DeadLetterWithinBudgetEndsPartialThenRetry) {
+  const std::string id = Submit(Budget(Spec("concat", 6, 2), 1));
+  sched_->WorkerConnected(1, "host-a:1:x", 8);
+  for (uint32_t attempt = 1; attempt <= 2; ++attempt) {
+    clock_.Advance(absl::Seconds(2));
+    sched_->Tick(clock_.Now());
+    v1::TaskBatch b = Take(1, 100);
+    std::vector<v1::TaskResult> results;
+    for (const v1::Task& t : b.tasks()) {
+      results.push_back(t.task_index() == 2
+                            ? Err(t, absl::StatusCode::kUnavailable,
+                                  absl::StrCat("disk gone ", attempt))
+                            : Ok(t));
+    }
+    Send(1, std::move(results));
+  }
+  auto p = *sched_->GetProgress(id);
+  EXPECT_EQ(p.state(), v1::JOB_STATE_PARTIAL);
+  EXPECT_TRUE(p.partial());
+  EXPECT_EQ(p.tasks().failed(), 1u);
+  EXPECT_NE(p.error().find("gridless failures job-1"), std::string::npos)
+      << p.error();
+  EXPECT_EQ(Value(id), "0,1,3,4,5");  // task 2 left out
+
+  auto failures = *sched_->ListFailures(id);
+  ASSERT_EQ(failures.dead_letters_size(), 1);
+  const v1::DeadLetter& d = failures.dead_letters(0);
+  EXPECT_EQ(d.task_index(), 2u);
+  ASSERT_EQ(d.attempts_size(), 2);
+  EXPECT_EQ(d.attempts(1).attempt(), 2u);
+  EXPECT_EQ(d.attempts(1).worker(), "host-a:1:x");
+  EXPECT_EQ(d.attempts(1).message(), "disk gone 2");
+  EXPECT_EQ(d.attempts(1).code(), static_cast<int>(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(d.attempts(1).retryable());
+
+  SchedulerEvents ev;
+  auto retried = sched_->Retry(id, &ev);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->tasks(), 1u);
+  EXPECT_EQ(retried->state(), v1::JOB_STATE_RUNNING);
+  EXPECT_TRUE(ev.tasks_ready);
+  v1::TaskBatch b = Take(1, 100);
+  ASSERT_EQ(b.tasks_size(), 1);
+  EXPECT_EQ(b.tasks(0).task_index(), 2u);
+  EXPECT_EQ(b.tasks(0).attempt(), 1u);  // fresh attempts
+  EXPECT_EQ(b.jobs_size(), 1);          // the definition is sent again
+  SucceedAll(1, b);
+  EXPECT_EQ(State(id), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_FALSE(sched_->GetProgress(id)->partial());
+  EXPECT_EQ(Value(id), "0,1,2,3,4,5");
+  // Nothing left to retry.
+  EXPECT_EQ(sched_->Retry(id, &ev).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SchedulerReliabilityTest, OverBudgetFailsFastAndRetryResumesTheRest) {
+  const std::string id = Submit(Spec("concat", 6));
+  sched_->WorkerConnected(1, "w1", 8);
+  v1::TaskBatch b = Take(1, 3);
+  Send(1, {Ok(b.tasks(0)),
+           Err(b.tasks(1), absl::StatusCode::kInvalidArgument, "bad row 7")});
+  auto p = *sched_->GetProgress(id);
+  EXPECT_EQ(p.state(), v1::JOB_STATE_FAILED);
+  EXPECT_NE(p.error().find("permanent error"), std::string::npos);
+  EXPECT_EQ(Value(id), "<none>");
+  auto failures = *sched_->ListFailures(id);
+  ASSERT_EQ(failures.dead_letters_size(), 1);
+  EXPECT_FALSE(failures.dead_letters(0).attempts(0).retryable());
+  // The fix is in: everything unmerged runs again (tasks 1..5).
+  SchedulerEvents ev;
+  auto retried = *sched_->Retry(id, &ev);
+  EXPECT_EQ(retried.tasks(), 5u);
+  Drain(1);
+  EXPECT_EQ(State(id), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(Value(id), "0,1,2,3,4,5");
+}
+
+TEST_F(SchedulerReliabilityTest, DeadLetterInAnEarlierStageFailsTheJob) {
+  const std::string id = Submit(Budget(Spec("twostage", 3, 1), 5));
+  sched_->WorkerConnected(1, "w1", 8);
+  v1::TaskBatch b = Take(1, 100);
+  Send(1, {Ok(b.tasks(0)), Ok(b.tasks(1)),
+           Err(b.tasks(2), absl::StatusCode::kInternal, "crash")});
+  auto p = *sched_->GetProgress(id);
+  EXPECT_EQ(p.state(), v1::JOB_STATE_FAILED);
+  EXPECT_NE(p.error().find("needs all of its inputs"), std::string::npos)
+      << p.error();
+  SchedulerEvents ev;
+  ASSERT_TRUE(sched_->Retry(id, &ev).ok());
+  Drain(1);
+  auto r = *sched_->GetResult(id);
+  EXPECT_EQ(r.progress().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(r.result().fields().at("stage1").number_value(), 6);
+}
+
+TEST_F(SchedulerReliabilityTest, TaskTimeoutTakesTheLeaseBackOnceRunning) {
+  v1::JobSpec spec = Spec("concat", 2);
+  spec.set_task_timeout_s(5);
+  const std::string id = Submit(spec);
+  sched_->WorkerConnected(1, "w1", 1);
+  v1::TaskBatch b = Take(1, 2);
+  ASSERT_EQ(b.tasks_size(), 2);
+  // Task 0 executes (the heartbeat says so); task 1 waits in the worker's
+  // queue and is never timed out while it waits.
+  v1::Heartbeat hb;
+  v1::TaskRef* ref = hb.add_running_tasks();
+  ref->set_job_id(id);
+  ref->set_task_index(0);
+  ref->set_attempt(1);
+  sched_->WorkerHeartbeat(1, hb);
+  clock_.Advance(absl::Seconds(4));
+  sched_->WorkerSeen(1);
+  EXPECT_TRUE(sched_->Tick(clock_.Now()).dropped_tasks.empty());
+  clock_.Advance(absl::Seconds(2));
+  sched_->WorkerSeen(1);
+  SchedulerEvents ev = sched_->Tick(clock_.Now());
+  ASSERT_EQ(ev.dropped_tasks.size(), 1u);
+  EXPECT_EQ(ev.dropped_tasks[0].first, 1u);
+  EXPECT_EQ(ev.dropped_tasks[0].second.task_index(), 0u);
+  EXPECT_EQ(ev.dropped_tasks[0].second.attempt(), 1u);
+  auto p = *sched_->GetProgress(id);
+  EXPECT_EQ(p.tasks().timed_out(), 1u);
+  EXPECT_EQ(p.tasks().retried(), 1u);
+  // A late result of the abandoned attempt is ignored; attempt 2 runs.
+  Send(1, {Ok(b.tasks(0)), Ok(b.tasks(1))});
+  EXPECT_EQ(sched_->GetProgress(id)->tasks().succeeded(), 1u);
+  clock_.Advance(absl::Seconds(2));
+  sched_->Tick(clock_.Now());
+  v1::TaskBatch again = Take(1, 2);
+  ASSERT_EQ(again.tasks_size(), 1);
+  EXPECT_EQ(again.tasks(0).attempt(), 2u);
+  SucceedAll(1, again);
+  EXPECT_EQ(Value(id), "0,1");
+}
+
+TEST_F(SchedulerReliabilityTest, StragglerGetsABackupAndTheFirstResultWins) {
+  const std::string id = Submit(Spec("concat", 10));
+  sched_->WorkerConnected(1, "fast", 16);
+  sched_->WorkerConnected(2, "slow", 1);
+  v1::TaskBatch slow = Take(2, 1);
+  ASSERT_EQ(slow.tasks_size(), 1);
+  v1::TaskBatch fast = Take(1, 100);
+  ASSERT_EQ(fast.tasks_size(), 9);
+  v1::Heartbeat hb;
+  v1::TaskRef* ref = hb.add_running_tasks();
+  ref->set_job_id(id);
+  ref->set_task_index(slow.tasks(0).task_index());
+  ref->set_attempt(1);
+  sched_->WorkerHeartbeat(2, hb);
+  SucceedAll(1, fast);  // median 0.25 s
+  clock_.Advance(absl::Milliseconds(900));  // < 1 s minimum: no backup yet
+  sched_->WorkerSeen(2);
+  sched_->Tick(clock_.Now());
+  EXPECT_EQ(Take(1, 10).tasks_size(), 0);
+  clock_.Advance(absl::Milliseconds(500));
+  sched_->WorkerSeen(2);
+  EXPECT_TRUE(sched_->Tick(clock_.Now()).tasks_ready);
+  EXPECT_EQ(Take(2, 10).tasks_size(), 0);  // not on the straggler's worker
+  v1::TaskBatch backup = Take(1, 10);
+  ASSERT_EQ(backup.tasks_size(), 1);
+  EXPECT_EQ(backup.tasks(0).task_index(), slow.tasks(0).task_index());
+  EXPECT_EQ(backup.tasks(0).attempt(), 2u);
+  EXPECT_EQ(sched_->GetProgress(id)->tasks().speculative(), 1u);
+  SchedulerEvents ev = SucceedAll(1, backup);
+  ASSERT_EQ(ev.dropped_tasks.size(), 1u);  // the slow copy is dropped
+  EXPECT_EQ(ev.dropped_tasks[0].first, 2u);
+  EXPECT_EQ(ev.dropped_tasks[0].second.attempt(), 1u);
+  EXPECT_EQ(State(id), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(Value(id), "0,1,2,3,4,5,6,7,8,9");
+  const uint64_t ignored = sched_->ignored_results();
+  SucceedAll(2, slow);  // the loser's late result changes nothing
+  EXPECT_EQ(sched_->ignored_results(), ignored + 1);
+  EXPECT_EQ(sched_->GetProgress(id)->tasks().running(), 0u);
+}
+
+TEST_F(SchedulerReliabilityTest, NegativeMultipleTurnsSpeculationOff) {
+  v1::JobSpec spec = Spec("concat", 3);
+  spec.set_speculation_multiple(-1);
+  const std::string id = Submit(spec);
+  sched_->WorkerConnected(1, "a", 4);
+  sched_->WorkerConnected(2, "b", 1);
+  v1::TaskBatch slow = Take(2, 1);
+  SucceedAll(1, Take(1, 10));
+  v1::Heartbeat hb;
+  *hb.add_running_tasks() = [&] {
+    v1::TaskRef r;
+    r.set_job_id(id);
+    r.set_task_index(slow.tasks(0).task_index());
+    r.set_attempt(1);
+    return r;
+  }();
+  sched_->WorkerHeartbeat(2, hb);
+  clock_.Advance(absl::Seconds(9));
+  sched_->WorkerSeen(2);
+  sched_->Tick(clock_.Now());
+  EXPECT_EQ(Take(1, 10).tasks_size(), 0);
+  EXPECT_EQ(sched_->GetProgress(id)->tasks().speculative(), 0u);
+}
+
+TEST_F(SchedulerReliabilityTest, LostIntermediateDataRerunsOnlyThoseTasks) {
+  const std::string id = Submit(Spec("twostage", 3));
+  sched_->WorkerConnected(1, "w1", 8);
+  SucceedAll(1, Take(1, 100));
+  v1::TaskBatch s1 = Take(1, 100);
+  ASSERT_EQ(s1.tasks_size(), 6);
+  std::vector<v1::TaskResult> results;
+  for (const v1::Task& t : s1.tasks()) {
+    results.push_back(t.task_index() == 4
+                          ? Err(t, absl::StatusCode::kDataLoss,
+                                "run 4 of map task 1 is missing "
+                                "[lost_map_tasks=1]")
+                          : Ok(t));
+  }
+  SchedulerEvents ev = Send(1, std::move(results));
+  EXPECT_TRUE(ev.tasks_ready);
+  v1::TaskBatch repair = Take(1, 100);
+  ASSERT_EQ(repair.tasks_size(), 1);
+  EXPECT_EQ(repair.tasks(0).stage(), 0u);
+  EXPECT_EQ(repair.tasks(0).task_index(), 1u);
+  EXPECT_EQ(repair.tasks(0).payload(), "s0");
+  EXPECT_EQ(Take(1, 100).tasks_size(), 0);  // task 4 waits for the repair
+  SucceedAll(1, repair);
+  v1::TaskBatch again = Take(1, 100);
+  ASSERT_EQ(again.tasks_size(), 1);
+  EXPECT_EQ(again.tasks(0).stage(), 1u);
+  EXPECT_EQ(again.tasks(0).task_index(), 4u);
+  EXPECT_EQ(again.tasks(0).attempt(), 1u);  // the lost input was not its fault
+  SucceedAll(1, again);
+  auto r = *sched_->GetResult(id);
+  EXPECT_EQ(r.progress().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(r.progress().tasks().rerun(), 1u);
+  EXPECT_EQ(r.progress().tasks().retried(), 0u);
+  EXPECT_EQ(r.result().fields().at("stage1").number_value(), 6);
+}
+
+TEST_F(SchedulerReliabilityTest, JournalRestoresJobsAfterARestart) {
+  const std::string path =
+      (std::filesystem::path(::testing::TempDir()) / "restore.journal").string();
+  std::filesystem::remove(path);
+  auto journal = Journal::Open(path);
+  ASSERT_TRUE(journal.ok()) << journal.status();
+  Reset([&](SchedulerOptions& o) { o.journal = journal->get(); });
+  const std::string done = Submit(Spec("concat", 2));
+  sched_->WorkerConnected(1, "w1", 64);
+  SucceedAll(1, Take(1, 2));
+  ASSERT_EQ(State(done), v1::JOB_STATE_SUCCEEDED);
+  const std::string id = Submit(Spec("fsum", 37));
+  v1::TaskBatch part = Take(1, 20);
+  SucceedAll(1, part);
+  EXPECT_GT((*journal)->pending(), 0u);
+  ASSERT_TRUE((*journal)->Flush().ok());
+  // Merged but not flushed: lost with the "crash", run again after it.
+  SucceedAll(1, Take(1, 5));
+  journal->reset();
+
+  // The restarted coordinator.
+  auto reopened = Journal::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto jobs = (*reopened)->Load();
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  Reset([&](SchedulerOptions& o) { o.journal = reopened->get(); });
+  ASSERT_TRUE(sched_->Restore(*std::move(jobs)).ok());
+  EXPECT_EQ(State(done), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(Value(done), "0,1");
+  auto p = *sched_->GetProgress(id);
+  EXPECT_EQ(p.state(), v1::JOB_STATE_RUNNING);
+  EXPECT_EQ(p.tasks().succeeded(), 20u);
+  sched_->WorkerConnected(7, "w7", 64);
+  v1::TaskBatch rest = Take(7, 100);
+  EXPECT_EQ(rest.tasks_size(), 17);
+  EXPECT_EQ(rest.jobs(0).job_id(), id);
+  SucceedAll(7, rest);
+  auto restored = *sched_->GetResult(id);
+  EXPECT_EQ(restored.progress().state(), v1::JOB_STATE_SUCCEEDED);
+  // Numbering carries on.
+  EXPECT_EQ(Submit(Spec("concat", 1)), "job-3");
+
+  // The same job undisturbed: bit-identical sum.
+  Reset([](SchedulerOptions&) {});
+  const std::string clean = Submit(Spec("fsum", 37));
+  sched_->WorkerConnected(1, "w1", 64);
+  SucceedAll(1, Take(1, 100));
+  auto reference = *sched_->GetResult(clean);
+  EXPECT_EQ(restored.result().fields().at("sum").number_value(),
+            reference.result().fields().at("sum").number_value());
+}
+
+TEST_F(SchedulerReliabilityTest, LimitsOnOpenJobsAndTasks) {
+  Reset([](SchedulerOptions& o) {
+    o.max_open_jobs = 1;
+    o.max_tasks_per_job = 4;
+  });
+  auto big = sched_->Submit(Spec("concat", 5));
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(big.status().message().find("--max-tasks-per-job"),
+            std::string::npos);
+  const std::string id = Submit(Spec("concat", 2));
+  auto second = sched_->Submit(Spec("concat", 2));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(second.status().message().find("--max-open-jobs"),
+            std::string::npos);
+  sched_->WorkerConnected(1, "w1", 4);
+  SucceedAll(1, Take(1, 10));
+  EXPECT_EQ(State(id), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_TRUE(sched_->Submit(Spec("concat", 2)).ok());
+}
+
+TEST_F(SchedulerReliabilityTest, CancelKeepsWhatWasMerged) {
+  const std::string id = Submit(Spec("concat", 4));
+  sched_->WorkerConnected(1, "w1", 4);
+  v1::TaskBatch b = Take(1, 4);
+  Send(1, {Ok(b.tasks(0)), Ok(b.tasks(2))});
+  SchedulerEvents ev;
+  ASSERT_TRUE(sched_->Cancel(id, &ev).ok());
+  auto r = *sched_->GetResult(id);
+  EXPECT_EQ(r.progress().state(), v1::JOB_STATE_CANCELLED);
+  EXPECT_TRUE(r.progress().partial());
+  EXPECT_EQ(Value(id), "0,2");
+  EXPECT_EQ(sched_->Retry(id, &ev).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace gridless
