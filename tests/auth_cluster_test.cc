@@ -11,6 +11,9 @@
 //    without a client certificate is refused;
 //  * a message bigger than --max-message-mb is refused while a running job
 //    goes on to finish.
+//  * a worker beyond --max-workers is refused with RESOURCE_EXHAUSTED and
+//    retries;
+//  * `gridless run` authenticates its own workers.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -395,6 +398,40 @@ TEST_F(AuthClusterTest, OversizedMessageIsRefusedWithoutHarmingARunningJob) {
       (*client)->Watch(running->job_id(), 0.2, [](const v1::Progress&) {});
   ASSERT_TRUE(final.ok()) << final.status();
   EXPECT_EQ(final->state(), v1::JOB_STATE_SUCCEEDED) << final->error();
+}
+
+TEST_F(AuthClusterTest, WorkersBeyondMaxWorkersAreRefused) {
+  auto c = StartCoordinator(dir_, {"--max-workers", "1"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  ClientAuthOptions none;
+  auto client = JobClient::Connect(c->address, none);
+  ASSERT_TRUE(client.ok()) << client.status();
+  // The first worker holds the only place (it is registered once it runs a
+  // task of this job).
+  auto job = (*client)->Submit(Spec(kSmallJob));
+  ASSERT_TRUE(job.ok()) << job.status();
+  auto first = Subprocess::Spawn(
+      {Binary("gridless-worker"), "--coordinator", c->address, "--slots", "1"},
+      SpawnOptions{});
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto final = (*client)->Watch(job->job_id(), 0.2, [](const v1::Progress&) {});
+  ASSERT_TRUE(final.ok()) << final.status();
+  // The second is refused with RESOURCE_EXHAUSTED and keeps retrying.
+  SpawnOptions options;
+  options.stderr_path = dir_ + "/second.err";
+  auto second = Subprocess::Spawn({Binary("gridless-worker"), "--coordinator",
+                                   c->address, "--slots", "1", "--verbose"},
+                                  options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  std::string log;
+  for (absl::Time give_up = absl::Now() + absl::Seconds(60);
+       absl::Now() < give_up; absl::SleepFor(absl::Milliseconds(50))) {
+    log = ReadFile(options.stderr_path);
+    if (absl::StrContains(log, "already serves 1 workers")) break;
+  }
+  EXPECT_THAT(log, HasSubstr("RESOURCE_EXHAUSTED"));
+  EXPECT_THAT(log, HasSubstr("already serves 1 workers (its --max-workers)"));
+  EXPECT_FALSE((*second)->Poll()) << "a refused worker must keep retrying";
 }
 
 TEST_F(AuthClusterTest, RunAuthenticatesItsOwnWorkers) {
