@@ -25,7 +25,8 @@ void PrintOverview(FILE* out) {
   std::fprintf(out,
                "\n`gridless help COMMAND` or `gridless COMMAND --help` shows a "
                "command's flags.\nExit codes: 0 success, 1 job failed or "
-               "runtime failure, 2 usage error.\n");
+               "runtime failure, 2 usage error, 3 partial\nresult (tasks "
+               "dead-lettered: see `gridless failures`).\n");
 }
 
 std::string KnownCommands() {

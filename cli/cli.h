@@ -12,6 +12,8 @@
 //   1  the job failed or was cancelled, or a runtime failure (coordinator
 //      unreachable, worker processes dying, a file that cannot be written)
 //   2  usage error: bad flag, bad job file, unknown kind or parameter
+//   3  the job ended with a partial result (state PARTIAL: some tasks were
+//      dead-lettered within the job's failure budget)
 // Every error is one line on stderr naming the thing and what to do.
 //
 // Not thread-safe: call from main only.
@@ -32,6 +34,7 @@ enum ExitCode : int {
   kExitOk = 0,
   kExitFailed = 1,
   kExitUsage = 2,
+  kExitPartial = 3,
 };
 
 using CommandFn = int (*)(const std::vector<std::string>& args);

@@ -18,6 +18,8 @@ int WatchCommand(const std::vector<std::string>& args);
 int ResultCommand(const std::vector<std::string>& args);
 int CancelCommand(const std::vector<std::string>& args);
 int ListCommand(const std::vector<std::string>& args);
+int FailuresCommand(const std::vector<std::string>& args);
+int RetryCommand(const std::vector<std::string>& args);
 
 // kinds_command.cc: the registered job kinds and their parameters.
 int KindsCommand(const std::vector<std::string>& args);

@@ -43,8 +43,8 @@ std::string FormatProgressLine(const v1::Progress& p, double rate,
     absl::StrAppend(
         &out, absl::StrFormat(" (%d%%)", 100 * t.succeeded() / t.total()));
   }
-  absl::StrAppend(&out, ", ", t.failed(), " failed, ", t.retried(),
-                  " retried, ", p.workers(),
+  absl::StrAppend(&out, ", ", t.failed(), " failed, ", t.retried(), " retried",
+                  ExtraTaskCounts(t), ", ", p.workers(),
                   p.workers() == 1 ? " worker" : " workers");
   if (rate >= 0) absl::StrAppend(&out, ", ", FormatRate(rate), " tasks/s");
   if (IsFinal(p.state())) {

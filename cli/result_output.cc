@@ -49,6 +49,12 @@ std::string TasksJson(const v1::TaskCounts& t, bool with_running) {
       absl::StrCat("{\"total\":", t.total(), ",\"succeeded\":", t.succeeded(),
                    ",\"retried\":", t.retried(), ",\"failed\":", t.failed());
   if (with_running) absl::StrAppend(&out, ",\"running\":", t.running());
+  if (t.timed_out() > 0)
+    absl::StrAppend(&out, ",\"timed_out\":", t.timed_out());
+  if (t.speculative() > 0) {
+    absl::StrAppend(&out, ",\"speculative\":", t.speculative());
+  }
+  if (t.rerun() > 0) absl::StrAppend(&out, ",\"rerun\":", t.rerun());
   out += "}";
   return out;
 }
@@ -65,18 +71,38 @@ absl::string_view StateName(v1::JobState state) {
       return "failed";
     case v1::JOB_STATE_CANCELLED:
       return "cancelled";
+    case v1::JOB_STATE_PARTIAL:
+      return "partial";
     default:
       return "unknown";
   }
 }
 
 int ExitCodeForState(v1::JobState state) {
-  return state == v1::JOB_STATE_SUCCEEDED ? kExitOk : kExitFailed;
+  switch (state) {
+    case v1::JOB_STATE_SUCCEEDED:
+      return kExitOk;
+    case v1::JOB_STATE_PARTIAL:
+      return kExitPartial;
+    default:
+      return kExitFailed;
+  }
 }
 
 bool IsFinal(v1::JobState state) {
   return state == v1::JOB_STATE_SUCCEEDED || state == v1::JOB_STATE_FAILED ||
-         state == v1::JOB_STATE_CANCELLED;
+         state == v1::JOB_STATE_CANCELLED || state == v1::JOB_STATE_PARTIAL;
+}
+
+std::string ExtraTaskCounts(const v1::TaskCounts& t) {
+  std::string out;
+  if (t.timed_out() > 0)
+    absl::StrAppend(&out, ", ", t.timed_out(), " timed out");
+  if (t.speculative() > 0) {
+    absl::StrAppend(&out, ", ", t.speculative(), " speculative");
+  }
+  if (t.rerun() > 0) absl::StrAppend(&out, ", ", t.rerun(), " rerun");
+  return out;
 }
 
 std::string JsonNumber(double value) {
@@ -164,6 +190,7 @@ std::string JobResultToJson(const v1::JobResult& result) {
       absl::StrCat("{\"job_id\":", JsonString(p.job_id()),
                    ",\"kind\":", JsonString(p.kind()),
                    ",\"state\":", JsonString(StateName(p.state())),
+                   p.partial() ? ",\"partial\":true" : "",
                    ",\"result\":", StructToJson(result.result()),
                    ",\"tasks\":", TasksJson(p.tasks(), /*with_running=*/false),
                    ",\"worker_seconds\":", JsonNumber(p.worker_seconds()),
@@ -179,6 +206,7 @@ std::string ProgressToJson(const v1::Progress& p) {
       "{\"job_id\":", JsonString(p.job_id()),
       ",\"kind\":", JsonString(p.kind()), ",\"name\":", JsonString(p.name()),
       ",\"state\":", JsonString(StateName(p.state())),
+      p.partial() ? ",\"partial\":true" : "",
       ",\"tasks\":", TasksJson(p.tasks(), /*with_running=*/true),
       ",\"workers\":", p.workers(),
       ",\"worker_seconds\":", JsonNumber(p.worker_seconds()),
@@ -211,13 +239,17 @@ std::string JobResultToText(const v1::JobResult& result) {
   if (!p.error().empty()) absl::StrAppend(&out, "  error: ", p.error(), "\n");
   absl::StrAppend(&out, "  tasks: ", t.total(), " total, ", t.succeeded(),
                   " succeeded, ", t.retried(), " retried, ", t.failed(),
-                  " failed; ", FormatDuration(p.worker_seconds()),
-                  " of task time\n");
+                  " failed", ExtraTaskCounts(t), "; ",
+                  FormatDuration(p.worker_seconds()), " of task time\n");
   const Struct& r = result.result();
   if (r.fields_size() == 0) return out;
-  absl::StrAppend(&out, p.state() == v1::JOB_STATE_SUCCEEDED
-                            ? "  result:\n"
-                            : "  result so far:\n");
+  if (p.state() == v1::JOB_STATE_SUCCEEDED && !p.partial()) {
+    absl::StrAppend(&out, "  result:\n");
+  } else if (p.state() == v1::JOB_STATE_RUNNING) {
+    absl::StrAppend(&out, "  result so far:\n");
+  } else {
+    absl::StrAppend(&out, "  partial result (over the merged tasks only):\n");
+  }
   size_t width = 0;
   for (absl::string_view k : SortedKeys(r)) width = std::max(width, k.size());
   for (absl::string_view k : SortedKeys(r)) {

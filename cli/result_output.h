@@ -19,10 +19,13 @@
 
 namespace gridless {
 
-// "succeeded", "failed", "cancelled", "running" ("unknown" otherwise).
+// "succeeded", "failed", "cancelled", "partial", "running" ("unknown"
+// otherwise).
 absl::string_view StateName(v1::JobState state);
-// kExitOk for SUCCEEDED, kExitFailed otherwise.
+// kExitOk for SUCCEEDED, kExitPartial for PARTIAL, kExitFailed otherwise.
 int ExitCodeForState(v1::JobState state);
+// SUCCEEDED, FAILED, CANCELLED and PARTIAL (which `gridless retry` can still
+// turn back into RUNNING).
 bool IsFinal(v1::JobState state);
 
 // JSON text of a double: shortest round-trip form, or null.
@@ -33,25 +36,35 @@ std::string ValueToJson(const google::protobuf::Value& value);
 std::string StructToJson(const google::protobuf::Struct& value);
 
 // The `--json` object of a job, on one line, without a trailing newline:
-// {"job_id", "kind", "state", "result", "tasks": {"total", "succeeded",
-//  "retried", "failed"}, "worker_seconds", "wall_seconds"[, "error"]}.
-// `error` is present when non-empty.
+// {"job_id", "kind", "state"[, "partial"], "result", "tasks": {"total",
+//  "succeeded", "retried", "failed"[, "timed_out"][, "speculative"][,
+//  "rerun"]}, "worker_seconds", "wall_seconds"[, "error"]}.
+// `partial` (true) is present when the result leaves tasks out; the optional
+// task counters when non-zero; `error` when non-empty.
 std::string JobResultToJson(const v1::JobResult& result);
 // One job's progress as a JSON object (for `list --json`): job_id, kind, name,
-// state, tasks {total, succeeded, retried, failed, running}, workers,
-// worker_seconds, wall_seconds[, error].
+// state[, partial], tasks {total, succeeded, retried, failed, running[,
+// timed_out][, speculative][, rerun]}, workers, worker_seconds,
+// wall_seconds[, error].
 std::string ProgressToJson(const v1::Progress& progress);
 
 // The readable summary `run` and `result` print, ending in a newline:
 //   job 1f2e (option-mc) succeeded in 2.3 s
-//     tasks     200 total, 200 succeeded, 0 retried, 0 failed
-//     worker    4.5 s of task time
-//     closed_form  2.133371862
-//     ...
+//     tasks: 200 total, 200 succeeded, 0 retried, 0 failed; 4.5 s of task
+//     time
+//     result:
+//       closed_form  2.133371862
+//       ...
+// The tasks line adds "N timed out", "N speculative" and "N rerun" when
+// those counters are non-zero.
 std::string JobResultToText(const v1::JobResult& result);
 
 // The table `list` prints, ending in a newline.
 std::string JobListToText(const std::vector<v1::Progress>& jobs);
+
+// The task counters of `t` that only matter when non-zero, as ", 2 timed
+// out, 1 speculative, 3 rerun" ("" when all are zero).
+std::string ExtraTaskCounts(const v1::TaskCounts& t);
 
 // "1.5 s", "2 min 05 s", "1 h 02 min".
 std::string FormatDuration(double seconds);

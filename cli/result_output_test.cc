@@ -11,6 +11,7 @@ namespace gridless {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 v1::JobResult SampleResult() {
   v1::JobResult r;
@@ -93,6 +94,62 @@ TEST(StateNameTest, Lowercase) {
   EXPECT_EQ(StateName(v1::JOB_STATE_FAILED), "failed");
   EXPECT_EQ(StateName(v1::JOB_STATE_CANCELLED), "cancelled");
   EXPECT_EQ(StateName(v1::JOB_STATE_RUNNING), "running");
+}
+
+TEST(StateNameTest, PartialIsFinalWithItsOwnExitCode) {
+  EXPECT_EQ(StateName(v1::JOB_STATE_PARTIAL), "partial");
+  EXPECT_TRUE(IsFinal(v1::JOB_STATE_PARTIAL));
+  EXPECT_FALSE(IsFinal(v1::JOB_STATE_RUNNING));
+  EXPECT_EQ(ExitCodeForState(v1::JOB_STATE_SUCCEEDED), 0);
+  EXPECT_EQ(ExitCodeForState(v1::JOB_STATE_PARTIAL), 3);
+  EXPECT_EQ(ExitCodeForState(v1::JOB_STATE_FAILED), 1);
+  EXPECT_EQ(ExitCodeForState(v1::JOB_STATE_CANCELLED), 1);
+}
+
+v1::JobResult PartialResult() {
+  v1::JobResult r = SampleResult();
+  auto& p = *r.mutable_progress();
+  p.set_state(v1::JOB_STATE_PARTIAL);
+  p.set_partial(true);
+  p.mutable_tasks()->set_succeeded(198);
+  p.mutable_tasks()->set_failed(2);
+  p.mutable_tasks()->set_timed_out(4);
+  p.mutable_tasks()->set_speculative(1);
+  return r;
+}
+
+TEST(JobResultToJsonTest, PartialFlagAndNonZeroCountersOnly) {
+  std::string json = JobResultToJson(PartialResult());
+  EXPECT_THAT(json, HasSubstr("\"state\":\"partial\",\"partial\":true,"));
+  EXPECT_THAT(json, HasSubstr("\"failed\":2,\"timed_out\":4,"
+                              "\"speculative\":1}"));
+  EXPECT_THAT(json, Not(HasSubstr("rerun")));
+  google::protobuf::Struct parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok());
+  EXPECT_TRUE(parsed.fields().at("partial").bool_value());
+  // A complete result carries no "partial" key and no zero counters.
+  EXPECT_THAT(JobResultToJson(SampleResult()), Not(HasSubstr("partial")));
+  EXPECT_THAT(JobResultToJson(SampleResult()), Not(HasSubstr("timed_out")));
+  std::string list = ProgressToJson(PartialResult().progress());
+  EXPECT_THAT(list, HasSubstr("\"partial\":true"));
+  EXPECT_THAT(list, HasSubstr("\"running\":7,\"timed_out\":4"));
+}
+
+TEST(JobResultToTextTest, PartialSummaryShowsTheExtraCounters) {
+  std::string text = JobResultToText(PartialResult());
+  EXPECT_THAT(text, HasSubstr("job j-1 (option-mc) partial in 2.5 s"));
+  EXPECT_THAT(text, HasSubstr("200 total, 198 succeeded, 3 retried, 2 failed, "
+                              "4 timed out, 1 speculative; "));
+  EXPECT_THAT(text, HasSubstr("partial result (over the merged tasks only)"));
+  v1::JobResult rerun = SampleResult();
+  rerun.mutable_progress()->mutable_tasks()->set_rerun(5);
+  EXPECT_THAT(JobResultToText(rerun), HasSubstr("0 failed, 5 rerun; "));
+  EXPECT_THAT(JobResultToText(SampleResult()), Not(HasSubstr("timed out")));
+}
+
+TEST(JobListToTextTest, ShowsPartialState) {
+  EXPECT_THAT(JobListToText({PartialResult().progress()}),
+              HasSubstr(" partial "));
 }
 
 TEST(FormatDurationTest, Units) {

@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/command_flags.h"
 #include "cli/commands.h"
+#include "cli/failures_output.h"
 #include "cli/job_client.h"
 #include "common/auth.h"
 #include "cli/print_result.h"
@@ -176,13 +177,45 @@ class EmbeddedRun {
         result->progress().state() != v1::JOB_STATE_SUCCEEDED) {
       result->mutable_progress()->set_error(pool_failure_);
     }
-    return Finish(flags_, *result);
+    int code = Finish(flags_, *result);
+    ReportDeadLetters(result->progress());
+    return code;
   }
 
  private:
   void Log(const std::string& line) {
     absl::MutexLock lock(&console_mu_);
     progress_.Log(absl::StrCat("gridless: ", line));
+  }
+
+  // A job that dead-lettered tasks: the embedded coordinator (and with it
+  // `gridless failures` and `gridless retry`) ends with this run, so the
+  // dead letters are listed here, on stderr (and in DIR/failures.json with
+  // --out), with what to do next.
+  void ReportDeadLetters(const v1::Progress& p) {
+    const std::string hint = DeadLetterHint(p, "");
+    if (hint.empty()) return;
+    auto failures = client_.ListFailures(job_id_);
+    if (failures.ok()) {
+      std::fputs(FailuresToText(*failures, /*verbose=*/false).c_str(), stderr);
+      if (!flags_.out.empty()) {
+        std::string path = std::filesystem::path(flags_.out) / "failures.json";
+        if (auto s =
+                WriteFileAtomically(path, FailuresToJson(*failures) + "\n");
+            !s.ok()) {
+          ReportError(s);
+        } else if (!flags_.quiet) {
+          std::fprintf(stderr, "wrote %s\n", path.c_str());
+        }
+      }
+    }
+    ReportError(
+        absl::StrCat(hint,
+                     " (the coordinator of `gridless run` ends with it: "
+                     "fix the cause and run again, or `gridless submit` the "
+                     "job to a gridless-coordinator, where those commands "
+                     "work)"),
+        kExitFailed);
   }
 
   // Runs until done_: Ctrl-C and dead workers.
@@ -293,8 +326,10 @@ int RunCommand(const std::vector<std::string>& args) {
   FlagSet fs("gridless run",
              "Runs a job on an embedded coordinator (this process, a free "
              "loopback port) and\nN local gridless-worker processes; prints "
-             "the result.  Exit code 0 when the\njob succeeds, 1 when it "
-             "fails or is cancelled (Ctrl-C), 2 for a bad job file.");
+             "the result.  Exit code 0 when the\njob succeeds, 3 when it "
+             "ends partial (tasks dead-lettered within max_failed_tasks),\n1 "
+             "when it fails or is cancelled (Ctrl-C), 2 for a bad job "
+             "file.");
   fs.Int("workers", &flags.workers, 0, 4096,
          "worker processes to start; 0 runs every task in this process");
   fs.Int("slots", &flags.slots, 1, 1024, "tasks each worker runs at once");

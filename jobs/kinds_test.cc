@@ -1,7 +1,14 @@
 // The built-in kinds: closed forms, statistics, Merge associativity, and
 // order independence through the local runner.
-#include <cmath>
+#include <signal.h>
 
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <future>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -100,6 +107,102 @@ TEST(NoopTest, CountsEveryTaskOnceAndInjectsFailures) {
                          Spec("noop", 0, R"({"tasks": 10, "fail": [3]})"));
   ASSERT_FALSE(f.ok());
   EXPECT_THAT(f.status().message(), HasSubstr("task 3"));
+}
+
+// Runs task `index` (attempt `attempt`) of a noop job with `params_json`.
+absl::StatusOr<std::string> RunNoopTask(const std::string& params_json,
+                                        uint64_t index, uint32_t attempt,
+                                        const CancelToken& cancel) {
+  auto spec = Spec("noop", 0, params_json);
+  JobContext job{"t", spec, Params(spec.params())};
+  auto runner = Kind("noop").Prepare(job);
+  if (!runner.ok()) return runner.status();
+  return (*runner)->Run(TaskContext{0, index, attempt, "", &cancel});
+}
+
+TEST(NoopTest, DocumentsEveryFaultKnob) {
+  std::vector<std::string> names;
+  for (const ParamInfo& p : Kind("noop").Parameters()) names.push_back(p.name);
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"tasks", "sleep_ms", "fail",
+                                              "crash", "poison_file", "hang",
+                                              "slow", "slow_ms"}));
+}
+
+TEST(NoopTest, HungTaskBlocksUntilCancelled) {
+  CancelToken cancel;
+  std::future<absl::StatusOr<std::string>> result =
+      std::async(std::launch::async, [&] {
+        return RunNoopTask(R"({"tasks": 4, "hang": [2]})", 2, 1, cancel);
+      });
+  // Still blocked: nothing cancelled it (a correct task never returns here).
+  EXPECT_EQ(result.wait_for(std::chrono::milliseconds(50)),
+            std::future_status::timeout);
+  cancel.Cancel();
+  auto r = result.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_THAT(r.status().message(), HasSubstr("task 2"));
+  // The other tasks are unaffected.
+  CancelToken never;
+  EXPECT_TRUE(RunNoopTask(R"({"tasks": 4, "hang": [2]})", 1, 1, never).ok());
+}
+
+TEST(NoopTest, SlowTaskIsSlowOnlyOnItsFirstAttemptAndCancellable) {
+  const std::string params = R"({"tasks": 4, "slow": [1], "slow_ms": 3600000})";
+  // The first attempt would sleep an hour: cancelled, it gives up at once.
+  CancelToken cancelled;
+  cancelled.Cancel();
+  auto first = RunNoopTask(params, 1, 1, cancelled);
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kCancelled);
+  // A retry or a backup copy runs at normal speed (sleep_ms 0).
+  CancelToken never;
+  EXPECT_TRUE(RunNoopTask(params, 1, 2, never).ok());
+  EXPECT_TRUE(RunNoopTask(params, 0, 1, never).ok());
+}
+
+TEST(NoopTest, CrashTaskRunsWhileItsPoisonFileIsAbsent) {
+  const std::string poison = ::testing::TempDir() + "/noop_poison_absent";
+  std::filesystem::remove(poison);
+  const std::string params = absl::StrCat(
+      R"({"tasks": 4, "crash": [3], "poison_file": ")", poison, R"("})");
+  CancelToken never;
+  auto r = RunNoopTask(params, 3, 1, never);
+  EXPECT_TRUE(r.ok()) << r.status();
+}
+
+TEST(NoopDeathTest, CrashTaskKillsItsProcessWhilePoisonFileExists) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const std::string poison = ::testing::TempDir() + "/noop_poison_present";
+  std::ofstream(poison) << "poison\n";
+  const std::string params = absl::StrCat(
+      R"({"tasks": 4, "crash": [3], "poison_file": ")", poison, R"("})");
+  CancelToken never;
+  EXPECT_EXIT((void)RunNoopTask(params, 3, 1, never),
+              ::testing::KilledBySignal(SIGKILL), "");
+  std::filesystem::remove(poison);
+}
+
+TEST(NoopTest, BadFaultKnobsAreNamed) {
+  struct Case {
+    const char* params;
+    const char* named;
+  } cases[] = {
+      {R"({"tasks": 4, "hang": [4]})", "\"hang\""},
+      {R"({"tasks": 4, "slow": [-1]})", "\"slow\""},
+      {R"({"tasks": 4, "slow": [1], "slow_ms": -5})", "\"slow_ms\""},
+      {R"({"tasks": 4, "crash": [1], "poison_file": "rel/path"})",
+       "absolute path"},
+      {R"({"tasks": 4, "poison_file": "/tmp/x"})", "\"crash\""},
+      {R"({"tasks": 4, "poison_file": 3})", "\"poison_file\""},
+  };
+  for (const Case& c : cases) {
+    auto r = RunJobLocally(Kind("noop"), Spec("noop", 0, c.params));
+    ASSERT_FALSE(r.ok()) << c.params;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.params;
+    EXPECT_THAT(r.status().message(), HasSubstr(c.named)) << c.params;
+  }
 }
 
 // Merge(Merge(a, b), c) == Merge(a, Merge(b, c)): exactly for counts, within

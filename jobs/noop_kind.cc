@@ -1,12 +1,25 @@
 // `noop`: tasks that do nothing (or sleep), for dispatch benchmarks and fault
-// tests.  Params: tasks, sleep_ms, fail (task indices that always fail with a
-// retryable INTERNAL error), crash (task indices whose worker process dies
-// abruptly, as from an OOM kill).  The result counts merged tasks and sums
-// their indices, so a lost or doubly merged task shows.
+// tests.  Params: tasks, sleep_ms, and the fault-injection knobs
+//   fail         task indices that always fail with a retryable INTERNAL error
+//   crash        task indices whose worker process dies abruptly (SIGKILL, as
+//                from an OOM kill) once the task has slept sleep_ms; with
+//                poison_file, only while that file exists on the worker's
+//                machine, so a test can "fix" the poison by deleting it and
+//                rerun the task (`gridless retry`)
+//   hang         task indices that block until the attempt is cancelled
+//                (task_timeout_s, a speculative twin winning, a cancelled job)
+//   slow         task indices whose first attempt sleeps slow_ms instead of
+//                sleep_ms (a straggling machine: later attempts and backup
+//                copies run at normal speed); cancellable
+// The result counts merged tasks and sums their indices, so a lost or doubly
+// merged task shows.
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <filesystem>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "jobs/builtin_kinds.h"
@@ -21,11 +34,18 @@ struct NoopPartial {
 };
 
 struct NoopParams {
-  int64_t tasks;
-  int64_t sleep_ms;
+  int64_t tasks = 0;
+  int64_t sleep_ms = 0;
   std::vector<int64_t> fail;
   std::vector<int64_t> crash;
+  std::vector<int64_t> hang;
+  std::vector<int64_t> slow;
+  int64_t slow_ms = 0;
+  std::string poison_file;  // "" = crash tasks always crash
 };
+
+constexpr int64_t kMaxSleepMs = 3'600'000;
+constexpr int64_t kDefaultSlowMs = 60'000;
 
 bool Contains(const std::vector<int64_t>& v, uint64_t x) {
   for (int64_t e : v) {
@@ -35,34 +55,75 @@ bool Contains(const std::vector<int64_t>& v, uint64_t x) {
 }
 
 absl::StatusOr<NoopParams> ReadParams(const Params& p) {
-  if (auto s = p.CheckKnown({"tasks", "sleep_ms", "fail", "crash"}); !s.ok()) {
+  if (auto s = p.CheckKnown({"tasks", "sleep_ms", "fail", "crash", "hang",
+                             "slow", "slow_ms", "poison_file"});
+      !s.ok()) {
     return s;
   }
   NoopParams o;
   auto tasks = p.Int("tasks", 1000, 0, 100'000'000);
   if (!tasks.ok()) return tasks.status();
-  auto sleep_ms = p.Int("sleep_ms", 0, 0, 3'600'000);
+  o.tasks = *tasks;
+  auto sleep_ms = p.Int("sleep_ms", 0, 0, kMaxSleepMs);
   if (!sleep_ms.ok()) return sleep_ms.status();
-  auto fail = p.IntList("fail", 0, *tasks - 1);
-  if (!fail.ok()) return fail.status();
-  auto crash = p.IntList("crash", 0, *tasks - 1);
-  if (!crash.ok()) return crash.status();
-  return NoopParams{*tasks, *sleep_ms, *std::move(fail), *std::move(crash)};
+  o.sleep_ms = *sleep_ms;
+  const std::pair<const char*, std::vector<int64_t>*> lists[] = {
+      {"fail", &o.fail},
+      {"crash", &o.crash},
+      {"hang", &o.hang},
+      {"slow", &o.slow}};
+  for (const auto& [name, list] : lists) {
+    auto v = p.IntList(name, 0, o.tasks - 1);
+    if (!v.ok()) return v.status();
+    *list = *std::move(v);
+  }
+  auto slow_ms = p.Int("slow_ms", kDefaultSlowMs, 0, kMaxSleepMs);
+  if (!slow_ms.ok()) return slow_ms.status();
+  o.slow_ms = *slow_ms;
+  auto poison = p.String("poison_file", "");
+  if (!poison.ok()) return poison.status();
+  o.poison_file = *std::move(poison);
+  if (!o.poison_file.empty()) {
+    if (o.crash.empty()) {
+      return absl::InvalidArgumentError(
+          "parameter \"poison_file\" applies to the tasks listed in "
+          "\"crash\", which is empty; list the tasks to crash or drop "
+          "poison_file");
+    }
+    if (!std::filesystem::path(o.poison_file).is_absolute()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "parameter \"poison_file\": expected an absolute path (workers "
+          "may run in another directory), got \"",
+          o.poison_file, "\""));
+    }
+  }
+  return o;
 }
 
 class NoopRunner final : public TaskRunner {
  public:
   explicit NoopRunner(NoopParams p) : p_(std::move(p)) {}
   absl::StatusOr<std::string> Run(const TaskContext& task) override {
-    if (Contains(p_.crash, task.index)) {
-      std::raise(SIGKILL);  // the worker dies abruptly, on purpose
+    if (Contains(p_.hang, task.index)) {
+      while (!task.cancelled()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return Cancelled(task);
     }
-    auto until = std::chrono::steady_clock::now() +
-                 std::chrono::milliseconds(p_.sleep_ms);
-    while (p_.sleep_ms > 0 && std::chrono::steady_clock::now() < until) {
-      if (task.cancelled()) return absl::CancelledError("noop task cancelled");
+    const int64_t ms = task.attempt <= 1 && Contains(p_.slow, task.index)
+                           ? p_.slow_ms
+                           : p_.sleep_ms;
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (ms > 0 && std::chrono::steady_clock::now() < until) {
+      if (task.cancelled()) return Cancelled(task);
       std::this_thread::sleep_for(
-          std::chrono::milliseconds(std::min<int64_t>(5, p_.sleep_ms)));
+          std::chrono::milliseconds(std::min<int64_t>(5, ms)));
+    }
+    // After the sleep, so that the results of the tasks this worker ran
+    // before are sent first: only the crashing task is lost with it.
+    if (Contains(p_.crash, task.index) && Poisoned()) {
+      std::raise(SIGKILL);  // the worker dies abruptly, on purpose
     }
     if (Contains(p_.fail, task.index)) {
       return absl::InternalError(absl::StrCat("injected failure of task ",
@@ -73,6 +134,19 @@ class NoopRunner final : public TaskRunner {
   }
 
  private:
+  // Whether the `crash` tasks crash now: always without a poison file,
+  // otherwise while it exists.
+  bool Poisoned() const {
+    if (p_.poison_file.empty()) return true;
+    std::error_code ec;
+    return std::filesystem::exists(p_.poison_file, ec);
+  }
+
+  static absl::Status Cancelled(const TaskContext& task) {
+    return absl::CancelledError(absl::StrCat(
+        "noop task ", task.index, " attempt ", task.attempt, " cancelled"));
+  }
+
   NoopParams p_;
 };
 
@@ -86,10 +160,26 @@ class NoopKind final : public JobKind {
   std::vector<ParamInfo> Parameters() const override {
     return {
         {"tasks", "int", "1000", "number of tasks, >= 0"},
-        {"sleep_ms", "int", "0", "milliseconds each task sleeps"},
+        {"sleep_ms", "int", "0",
+         "milliseconds each task sleeps, in [0, 3600000]"},
         {"fail", "list", "[]", "task indices that always fail (retryable)"},
         {"crash", "list", "[]",
-         "task indices whose worker process dies abruptly (SIGKILL)"},
+         "task indices whose worker process dies abruptly (SIGKILL) after "
+         "sleeping sleep_ms; with poison_file, only while that file exists"},
+        {"poison_file", "string", "",
+         "absolute path: the \"crash\" tasks crash only while this file "
+         "exists on the worker's machine (delete it to \"fix\" them, then "
+         "`gridless retry`)"},
+        {"hang", "list", "[]",
+         "task indices that block until the attempt is cancelled "
+         "(task_timeout_s, a job cancelled, a backup copy winning)"},
+        {"slow", "list", "[]",
+         "task indices whose first attempt sleeps slow_ms instead of "
+         "sleep_ms (a straggler; retries and backup copies run at normal "
+         "speed); cancellable"},
+        {"slow_ms", "int", "60000",
+         "milliseconds the first attempt of a \"slow\" task sleeps, in [0, "
+         "3600000]"},
     };
   }
   absl::StatusOr<std::vector<std::string>> Plan(
