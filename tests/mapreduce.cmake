@@ -8,3 +8,9 @@ if(TARGET gridless AND TARGET gridless-worker)
                    $<TARGET_FILE_DIR:gridless>)
   set_tests_properties(mapreduce_cli PROPERTIES LABELS "mapreduce" TIMEOUT 300)
 endif()
+
+# Lost intermediate data recovered through the scheduler (deleted or corrupt
+# shuffle runs rerun only their map tasks).
+gridless_add_test(mapreduce_recovery_test
+  SOURCES mapreduce_recovery_test.cc
+  LIBS gridless_coordinator)
