@@ -23,11 +23,11 @@
 #include "cli/commands.h"
 #include "cli/failures_output.h"
 #include "cli/job_client.h"
-#include "common/auth.h"
 #include "cli/print_result.h"
 #include "cli/progress_line.h"
 #include "cli/result_output.h"
 #include "cli/worker_pool.h"
+#include "common/auth.h"
 #include "common/job_file.h"
 #include "coordinator/coordinator.h"
 #include "jobs/job.h"
@@ -190,14 +190,19 @@ class EmbeddedRun {
 
   // A job that dead-lettered tasks: the embedded coordinator (and with it
   // `gridless failures` and `gridless retry`) ends with this run, so the
-  // dead letters are listed here, on stderr (and in DIR/failures.json with
-  // --out), with what to do next.
+  // dead letters are listed here, on stderr unless --quiet (which keeps
+  // stderr to the one error line), and in DIR/failures.json with --out,
+  // with what to do next.
   void ReportDeadLetters(const v1::Progress& p) {
     const std::string hint = DeadLetterHint(p, "");
     if (hint.empty()) return;
+    if (flags_.quiet && flags_.out.empty()) return;
     auto failures = client_.ListFailures(job_id_);
     if (failures.ok()) {
-      std::fputs(FailuresToText(*failures, /*verbose=*/false).c_str(), stderr);
+      if (!flags_.quiet) {
+        std::fputs(FailuresToText(*failures, /*verbose=*/false).c_str(),
+                   stderr);
+      }
       if (!flags_.out.empty()) {
         std::string path = std::filesystem::path(flags_.out) / "failures.json";
         if (auto s =
@@ -209,6 +214,7 @@ class EmbeddedRun {
         }
       }
     }
+    if (flags_.quiet) return;
     ReportError(
         absl::StrCat(hint,
                      " (the coordinator of `gridless run` ends with it: "

@@ -9,7 +9,9 @@
 #ifndef GRIDLESS_TESTS_SPINE_CLUSTER_H_
 #define GRIDLESS_TESTS_SPINE_CLUSTER_H_
 
+#include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,13 @@ class CoordinatorProcess {
   // address from its first stdout line.
   static absl::StatusOr<std::unique_ptr<CoordinatorProcess>> Start(
       const std::vector<std::string>& extra_args = {});
+  // Starts it with --listen `listen` (a restart on the address of a
+  // coordinator that was killed, so that its workers find it again).  The
+  // port may still be held for a moment by the dead process's sockets: the
+  // start is retried for up to `patience`.
+  static absl::StatusOr<std::unique_ptr<CoordinatorProcess>> StartAt(
+      const std::string& listen, const std::vector<std::string>& extra_args,
+      absl::Duration patience = absl::Seconds(20));
   const std::string& address() const { return address_; }
   Subprocess& process() { return *process_; }
   // A client connected to it.
@@ -51,15 +60,77 @@ class CoordinatorProcess {
   std::string address_;
 };
 
-// A gridless-worker process connected to `coordinator`.
+// A gridless-worker process connected to `coordinator`, with `extra_args`.
 absl::StatusOr<std::unique_ptr<Subprocess>> StartWorker(
-    const std::string& coordinator, int slots = 1);
+    const std::string& coordinator, int slots = 1,
+    const std::vector<std::string>& extra_args = {});
+
+// A set of gridless-worker processes of one coordinator that a test kills
+// and replaces (chaos tests, poison tasks that kill their worker).
+class WorkerFleet {
+ public:
+  // Workers get --coordinator `coordinator` --slots `slots` plus
+  // `extra_args`.  Starts nothing yet.
+  WorkerFleet(std::string coordinator, int slots,
+              std::vector<std::string> extra_args = {})
+      : coordinator_(std::move(coordinator)),
+        slots_(slots),
+        extra_args_(std::move(extra_args)) {}
+
+  // Starts workers until `n` are running.
+  absl::Status Grow(int n);
+  // Starts a new worker in place of every one that exited (a task crashed
+  // it); returns how many were replaced.
+  absl::StatusOr<int> ReplaceDead();
+  // SIGKILLs one running worker chosen with `rng`, reaps it and starts a
+  // replacement.
+  absl::Status KillOneAndReplace(std::mt19937& rng);
+  // SIGKILLs every worker and reaps it.
+  void KillAll();
+
+  int size() const { return static_cast<int>(workers_.size()); }
+  // Workers started so far, replacements included.
+  int started() const { return started_; }
+
+ private:
+  std::string coordinator_;
+  int slots_;
+  std::vector<std::string> extra_args_;
+  std::vector<std::unique_ptr<Subprocess>> workers_;
+  int started_ = 0;
+};
+
+// A coordinator process, a client connected to it and `workers` workers.
+struct Cluster {
+  std::unique_ptr<CoordinatorProcess> coordinator;
+  std::unique_ptr<JobClient> client;
+  std::unique_ptr<WorkerFleet> workers;
+  const std::string& address() const { return coordinator->address(); }
+};
+// Starts a coordinator (with `coordinator_args`), connects a client and
+// starts `workers` workers of `slots` slots (with `worker_args`).
+absl::StatusOr<Cluster> StartCluster(
+    int workers, int slots = 1,
+    const std::vector<std::string>& coordinator_args = {},
+    const std::vector<std::string>& worker_args = {});
 
 // Polls the job until it reaches a final state (or `timeout` passes:
 // DEADLINE_EXCEEDED) and returns its result.
 absl::StatusOr<v1::JobResult> WaitForResult(
     JobClient& client, const std::string& job_id,
     absl::Duration timeout = absl::Seconds(90));
+// The same, calling `between_polls` between two polls (e.g. to replace dead
+// workers); an error from it ends the wait.
+absl::StatusOr<v1::JobResult> WaitForResult(
+    JobClient& client, const std::string& job_id, absl::Duration timeout,
+    const std::function<absl::Status()>& between_polls);
+// Polls until `done(progress)` holds or the job ended (or DEADLINE_EXCEEDED
+// after `timeout`), calling `between_polls` between two polls.
+absl::StatusOr<v1::Progress> WaitUntil(
+    JobClient& client, const std::string& job_id,
+    const std::function<bool(const v1::Progress&)>& done,
+    absl::Duration timeout = absl::Seconds(60),
+    const std::function<absl::Status()>& between_polls = nullptr);
 // Polls until the job has at least `succeeded` tasks merged or ended.
 absl::StatusOr<v1::Progress> WaitForProgress(
     JobClient& client, const std::string& job_id, uint64_t succeeded,
@@ -83,8 +154,16 @@ absl::StatusOr<CliProcess> StartCli(const std::vector<std::string>& args);
 CliRun RunCli(const std::vector<std::string>& args,
               absl::Duration timeout = absl::Seconds(90));
 
+// The "result" object (ResultJsonText) of `gridless run JOB_FILE --workers 0
+// --json`: the job run in one process, tasks one after another, no
+// coordinator: the reference a distributed run must match byte for byte.
+absl::StatusOr<std::string> InProcessResultJson(const std::string& job_file);
+
 // Parses a JSON object (e.g. `--json` output).
 absl::StatusOr<google::protobuf::Struct> ParseJson(const std::string& json);
+// The text of the "result" object of a `--json` line, byte for byte (what a
+// bit-identity check compares); NOT_FOUND when there is none.
+absl::StatusOr<std::string> ResultJsonText(const std::string& json_line);
 
 // A JobSpec from JSON (the job file schema).
 v1::JobSpec Spec(const std::string& json);

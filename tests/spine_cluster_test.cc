@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <cmath>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -57,16 +58,9 @@ TEST(SpineTest, BlackScholesClosedFormMatchesHaug) {
 }
 
 TEST(SpineTest, OptionMcOnThreeWorkersMatchesBlackScholes) {
-  auto coordinator = CoordinatorProcess::Start();
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
-  std::vector<std::unique_ptr<Subprocess>> workers;
-  for (int i = 0; i < 3; ++i) {
-    auto w = StartWorker((*coordinator)->address());
-    ASSERT_TRUE(w.ok()) << w.status();
-    workers.push_back(*std::move(w));
-  }
-  auto client = (*coordinator)->Connect();
-  ASSERT_TRUE(client.ok()) << client.status();
+  auto cluster = StartCluster(3);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  JobClient* client = cluster->client.get();
 
   struct Case {
     const char* json;
@@ -86,13 +80,13 @@ TEST(SpineTest, OptionMcOnThreeWorkersMatchesBlackScholes) {
   // Both jobs run at the same time, sharing the workers.
   std::vector<std::string> ids;
   for (const Case& c : cases) {
-    auto submitted = (*client)->Submit(Spec(c.json));
+    auto submitted = client->Submit(Spec(c.json));
     ASSERT_TRUE(submitted.ok()) << submitted.status();
     EXPECT_EQ(submitted->tasks(), 40u);
     ids.push_back(submitted->job_id());
   }
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto r = WaitForResult(**client, ids[i]);
+    auto r = WaitForResult(*client, ids[i]);
     ASSERT_TRUE(r.ok()) << r.status();
     ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
         << r->progress().error();
@@ -113,21 +107,15 @@ TEST(SpineTest, SameResultWithOneAndWithThreeWorkers) {
                  "paths": 600000, "tasks": 600}})");
   const google::protobuf::Struct local = LocalResult(spec);
 
-  auto coordinator = CoordinatorProcess::Start();
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
-  auto client = (*coordinator)->Connect();
-  ASSERT_TRUE(client.ok()) << client.status();
-  std::vector<std::unique_ptr<Subprocess>> workers;
+  auto cluster = StartCluster(0);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  JobClient* client = cluster->client.get();
 
   for (int n : {1, 3}) {
-    while (static_cast<int>(workers.size()) < n) {
-      auto w = StartWorker((*coordinator)->address());
-      ASSERT_TRUE(w.ok()) << w.status();
-      workers.push_back(*std::move(w));
-    }
-    auto submitted = (*client)->Submit(spec);
+    ASSERT_TRUE(cluster->workers->Grow(n).ok());
+    auto submitted = client->Submit(spec);
     ASSERT_TRUE(submitted.ok()) << submitted.status();
-    auto r = WaitForResult(**client, submitted->job_id());
+    auto r = WaitForResult(*client, submitted->job_id());
     ASSERT_TRUE(r.ok()) << r.status();
     ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
         << r->progress().error();
@@ -143,28 +131,20 @@ TEST(SpineTest, WorkerKilledMidJobDoesNotChangeTheResult) {
                  "tasks": 120}})");
   const google::protobuf::Struct local = LocalResult(spec);
 
-  auto coordinator = CoordinatorProcess::Start();
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
-  auto client = (*coordinator)->Connect();
-  ASSERT_TRUE(client.ok()) << client.status();
   // One worker first, so that it holds the leases when it dies.
-  auto victim = StartWorker((*coordinator)->address());
-  ASSERT_TRUE(victim.ok()) << victim.status();
-  auto submitted = (*client)->Submit(spec);
+  auto cluster = StartCluster(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  JobClient* client = cluster->client.get();
+  auto submitted = client->Submit(spec);
   ASSERT_TRUE(submitted.ok()) << submitted.status();
-  auto progress = WaitForProgress(**client, submitted->job_id(), 3);
+  auto progress = WaitForProgress(*client, submitted->job_id(), 3);
   ASSERT_TRUE(progress.ok()) << progress.status();
   ASSERT_EQ(progress->state(), v1::JOB_STATE_RUNNING)
       << "the job ended before the kill; give it more paths";
-  (*victim)->Signal(SIGKILL);
-  ASSERT_TRUE((*victim)->Wait(absl::Seconds(30)));
-  std::vector<std::unique_ptr<Subprocess>> workers;
-  for (int i = 0; i < 2; ++i) {
-    auto w = StartWorker((*coordinator)->address());
-    ASSERT_TRUE(w.ok()) << w.status();
-    workers.push_back(*std::move(w));
-  }
-  auto r = WaitForResult(**client, submitted->job_id());
+  std::mt19937 rng(1);
+  ASSERT_TRUE(cluster->workers->KillOneAndReplace(rng).ok());
+  ASSERT_TRUE(cluster->workers->Grow(2).ok());
+  auto r = WaitForResult(*client, submitted->job_id());
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
       << r->progress().error();
@@ -175,21 +155,14 @@ TEST(SpineTest, WorkerKilledMidJobDoesNotChangeTheResult) {
 }
 
 TEST(SpineTest, TaskThatAlwaysFailsFailsTheJobAfterMaxAttempts) {
-  auto coordinator = CoordinatorProcess::Start();
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
-  std::vector<std::unique_ptr<Subprocess>> workers;
-  for (int i = 0; i < 2; ++i) {
-    auto w = StartWorker((*coordinator)->address());
-    ASSERT_TRUE(w.ok()) << w.status();
-    workers.push_back(*std::move(w));
-  }
-  auto client = (*coordinator)->Connect();
-  ASSERT_TRUE(client.ok()) << client.status();
-  auto submitted = (*client)->Submit(Spec(
+  auto cluster = StartCluster(2);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  JobClient* client = cluster->client.get();
+  auto submitted = client->Submit(Spec(
       R"({"kind": "noop", "max_attempts": 3,
           "params": {"tasks": 20, "fail": [3]}})"));
   ASSERT_TRUE(submitted.ok()) << submitted.status();
-  auto r = WaitForResult(**client, submitted->job_id());
+  auto r = WaitForResult(*client, submitted->job_id());
   ASSERT_TRUE(r.ok()) << r.status();
   const v1::Progress& p = r->progress();
   EXPECT_EQ(p.state(), v1::JOB_STATE_FAILED);
@@ -199,38 +172,30 @@ TEST(SpineTest, TaskThatAlwaysFailsFailsTheJobAfterMaxAttempts) {
 }
 
 TEST(SpineTest, CancelStopsARunningJob) {
-  auto coordinator = CoordinatorProcess::Start();
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status();
-  std::vector<std::unique_ptr<Subprocess>> workers;
-  for (int i = 0; i < 2; ++i) {
-    auto w = StartWorker((*coordinator)->address());
-    ASSERT_TRUE(w.ok()) << w.status();
-    workers.push_back(*std::move(w));
-  }
-  auto client = (*coordinator)->Connect();
-  ASSERT_TRUE(client.ok()) << client.status();
+  auto cluster = StartCluster(2);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  JobClient* client = cluster->client.get();
   // 400 x 100 ms on 2 slots: 20 s if it were not cancelled.
-  auto submitted = (*client)->Submit(
+  auto submitted = client->Submit(
       Spec(R"({"kind": "noop", "params": {"tasks": 400, "sleep_ms": 100}})"));
   ASSERT_TRUE(submitted.ok()) << submitted.status();
   const std::string id = submitted->job_id();
-  auto progress = WaitForProgress(**client, id, 2);
+  auto progress = WaitForProgress(*client, id, 2);
   ASSERT_TRUE(progress.ok()) << progress.status();
 
   // Through the CLI, as a user would.
-  CliRun cancel =
-      RunCli({"cancel", id, "--coordinator", (*coordinator)->address()});
+  CliRun cancel = RunCli({"cancel", id, "--coordinator", cluster->address()});
   EXPECT_EQ(cancel.exit_code, 0) << cancel.err;
   EXPECT_THAT(cancel.out, HasSubstr("cancelled"));
 
-  CliRun watch = RunCli(
-      {"watch", id, "--coordinator", (*coordinator)->address(), "--json"});
+  CliRun watch =
+      RunCli({"watch", id, "--coordinator", cluster->address(), "--json"});
   EXPECT_EQ(watch.exit_code, 1) << watch.err;
   auto json = ParseJson(watch.out);
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_EQ(json->fields().at("state").string_value(), "cancelled");
 
-  auto r = WaitForResult(**client, id);
+  auto r = WaitForResult(*client, id);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->progress().state(), v1::JOB_STATE_CANCELLED);
   EXPECT_LT(r->progress().tasks().succeeded(), 400u);
