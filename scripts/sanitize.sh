@@ -1,33 +1,55 @@
 #!/usr/bin/env bash
-# Builds and runs the tests under sanitizers, as CI does:
+# Builds and runs the tests under sanitizers, as CI does (.ci/run):
 #   asan  - unit and multi-process tests under AddressSanitizer + UBSan
-#   tsan  - the coordinator's scheduler tests under ThreadSanitizer
+#           (clang, -fno-sanitize-recover: a UBSan finding fails the test).
+#           The build also has libFuzzer's coverage hooks (GRIDLESS_FUZZ), so
+#           scripts/fuzz.sh reuses it instead of compiling everything again.
+#           Deploy tests (Slurm, namespaces, manifests) and benchmarks are
+#           left out: they run the same binaries as `make test` and mostly
+#           wait on daemons.
+#   tsan  - the coordinator's scheduler tests (scheduler_test) under
+#           ThreadSanitizer (clang: Debian 12's GCC 12 TSan runtime crashes
+#           inside protobuf).
 # Usage: scripts/sanitize.sh [asan|tsan|all]   (default all)
+# Environment: ASAN_BUILD_DIR (build-asan), TSAN_BUILD_DIR (build-tsan),
+# JOBS (nproc).  Installs clang and the sanitizer runtimes when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHICH=${1:-all}
 JOBS=${JOBS:-$(nproc)}
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
+TSAN_BUILD_DIR=${TSAN_BUILD_DIR:-build-tsan}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 
+GRIDLESS_EXTRA_PACKAGES="clang libclang-rt-14-dev llvm" scripts/install-deps.sh
+
+# Every buildable target except benchmarks and tools not needed by tests.
+test_targets() {
+  cmake --build "$1" --target help |
+    sed -n 's/^\.\.\. \([A-Za-z0-9_.+-]*\).*/\1/p' |
+    grep -vE '^(all|clean|depend|edit_cache|rebuild_cache|test|install.*|list_install_components|bench_.*|make_corpus)$'
+}
+
 run_asan() {
-  echo "sanitize: ASan+UBSan build in build-asan"
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRIDLESS_WERROR=ON \
-    -DGRIDLESS_SANITIZE=address,undefined >/dev/null
-  cmake --build build-asan -j "$JOBS"
-  # Deploy tests (Slurm, namespaces, manifests) exercise the same binaries as
-  # the Release run and mostly wait on daemons: skip them here.
-  ctest --test-dir build-asan --output-on-failure -j "$JOBS" --timeout 600 -LE 'deploy|bench'
+  echo "sanitize: ASan+UBSan (clang) build in $ASAN_BUILD_DIR"
+  cmake -S . -B "$ASAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++ -DGRIDLESS_WERROR=ON -DGRIDLESS_FUZZ=ON >/dev/null
+  # shellcheck disable=SC2046
+  cmake --build "$ASAN_BUILD_DIR" -j "$JOBS" --target $(test_targets "$ASAN_BUILD_DIR")
+  echo "sanitize: ASan+UBSan tests"
+  ctest --test-dir "$ASAN_BUILD_DIR" --output-on-failure -j "$JOBS" --timeout 600 \
+    -LE 'deploy|bench'
 }
 
 run_tsan() {
-  echo "sanitize: TSan build of the scheduler tests in build-tsan"
-  # clang: GCC 12's TSan runtime crashes inside protobuf's Map on Debian 12.
-  cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-    -DGRIDLESS_SANITIZE=thread >/dev/null
-  cmake --build build-tsan -j "$JOBS" --target scheduler_test
-  ctest --test-dir build-tsan --output-on-failure -j "$JOBS" --timeout 600 -R '^Scheduler'
+  echo "sanitize: TSan (clang) build of scheduler_test in $TSAN_BUILD_DIR"
+  cmake -S . -B "$TSAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++ -DGRIDLESS_WERROR=ON -DGRIDLESS_SANITIZE=thread >/dev/null
+  cmake --build "$TSAN_BUILD_DIR" -j "$JOBS" --target scheduler_test
+  echo "sanitize: TSan scheduler tests"
+  "$TSAN_BUILD_DIR/bin/scheduler_test" --gtest_brief=1
 }
 
 case "$WHICH" in
