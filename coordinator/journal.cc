@@ -1,6 +1,12 @@
 #include "coordinator/journal.h"
 
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <tuple>
 #include <utility>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -9,7 +15,9 @@ namespace {
 
 // "GRLS": marks a SQLite file as a Gridless journal.
 constexpr int kApplicationId = 0x47524C53;
-constexpr int kFormatVersion = 1;
+// 2: merged tasks are stored as one blob of records per job per commit
+// (task_batches), not one row per task.
+constexpr int kFormatVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
@@ -22,14 +30,12 @@ CREATE TABLE IF NOT EXISTS jobs (
   result BLOB,                   -- serialized google.protobuf.Struct
   wall_seconds REAL NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS tasks (
+CREATE TABLE IF NOT EXISTS task_batches (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   job_id TEXT NOT NULL,
-  stage INTEGER NOT NULL,
-  idx INTEGER NOT NULL,
-  partial BLOB NOT NULL,
-  run_seconds REAL NOT NULL,
-  PRIMARY KEY (job_id, stage, idx)
-) WITHOUT ROWID;
+  records BLOB NOT NULL          -- TaskDone records, see EncodeTaskDone
+);
+CREATE INDEX IF NOT EXISTS task_batches_by_job ON task_batches (job_id);
 )sql";
 
 // RAII for a prepared statement.
@@ -68,6 +74,57 @@ class Statement {
   int rc_;
 };
 
+// One merged task in a batch blob: varint stage, varint index, 8-byte
+// little-endian run_seconds, varint partial size, partial bytes.
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+bool GetVarint(std::string_view& in, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+    const uint8_t b = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+void EncodeTaskDone(std::string& out, const Journal::TaskDone& t) {
+  PutVarint(out, t.stage);
+  PutVarint(out, t.index);
+  char seconds[sizeof(double)];
+  std::memcpy(seconds, &t.run_seconds, sizeof seconds);
+  out.append(seconds, sizeof seconds);
+  PutVarint(out, t.partial.size());
+  out.append(t.partial);
+}
+
+bool DecodeTaskDones(std::string_view in, std::vector<Journal::TaskDone>& out) {
+  while (!in.empty()) {
+    Journal::TaskDone t;
+    uint64_t stage, index, size;
+    if (!GetVarint(in, stage) || stage > UINT32_MAX || !GetVarint(in, index) ||
+        in.size() < sizeof(double)) {
+      return false;
+    }
+    std::memcpy(&t.run_seconds, in.data(), sizeof(double));
+    in.remove_prefix(sizeof(double));
+    if (!GetVarint(in, size) || size > in.size()) return false;
+    t.stage = static_cast<uint32_t>(stage);
+    t.index = index;
+    t.partial = std::string(in.substr(0, size));
+    in.remove_prefix(size);
+    out.push_back(std::move(t));
+  }
+  return true;
+}
+
 }  // namespace
 
 struct Journal::Pending {
@@ -76,9 +133,11 @@ struct Journal::Pending {
     std::string spec;
     int64_t submitted_ns;
   };
-  struct Task {
+  // Encoded TaskDone records per job, in arrival order of the jobs.
+  struct Tasks {
     std::string job_id;
-    TaskDone task;
+    std::string records;
+    size_t count = 0;
   };
   struct End {
     std::string job_id;
@@ -88,16 +147,33 @@ struct Journal::Pending {
     double wall_seconds;
   };
   std::vector<Job> jobs;
-  std::vector<Task> tasks;
+  std::vector<Tasks> tasks;
+  absl::flat_hash_map<std::string, size_t> tasks_of;  // job_id -> tasks[i]
+  size_t task_count = 0;
   std::vector<End> ends;
-  size_t size() const { return jobs.size() + tasks.size() + ends.size(); }
+  size_t size() const { return jobs.size() + task_count + ends.size(); }
+  // Appends `later` (recorded after this) to this.
+  void Append(Pending&& later) {
+    for (Job& j : later.jobs) jobs.push_back(std::move(j));
+    for (Tasks& t : later.tasks) {
+      auto [it, fresh] = tasks_of.emplace(t.job_id, tasks.size());
+      if (fresh) {
+        tasks.push_back(std::move(t));
+      } else {
+        tasks[it->second].records.append(t.records);
+        tasks[it->second].count += t.count;
+      }
+    }
+    task_count += later.task_count;
+    for (End& e : later.ends) ends.push_back(std::move(e));
+  }
 };
 
 Journal::Journal(std::string path, sqlite3* db)
     : path_(std::move(path)), db_(db), pending_(std::make_unique<Pending>()) {}
 
 Journal::~Journal() {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&db_mu_);
   sqlite3_close(db_);
 }
 
@@ -130,7 +206,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
         " (check the directory exists and is writable)"));
   }
   std::unique_ptr<Journal> journal(new Journal(path, db));
-  absl::MutexLock lock(&journal->mu_);
+  absl::MutexLock lock(&journal->db_mu_);
   sqlite3_busy_timeout(db, 5000);
   // Reading the header first tells a foreign or corrupt file apart before
   // anything is written to it.
@@ -164,6 +240,13 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
         "journal ", path,
         " is a SQLite database of another program, not a Gridless journal; "
         "refusing to touch it: pass another --journal file"));
+  }
+  if (objects > 0 && version < kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "journal ", path, " has format ", version, " of an older build; this "
+        "build reads format ", kFormatVersion,
+        ": finish its jobs with the older gridless-coordinator, or move the "
+        "file away"));
   }
   if (version > kFormatVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -202,7 +285,13 @@ void Journal::RecordJob(const std::string& job_id, const v1::JobSpec& spec,
 
 void Journal::RecordTaskDone(const std::string& job_id, const TaskDone& task) {
   absl::MutexLock lock(&mu_);
-  pending_->tasks.push_back({job_id, task});
+  Pending& p = *pending_;
+  auto [it, fresh] = p.tasks_of.emplace(job_id, p.tasks.size());
+  if (fresh) p.tasks.push_back(Pending::Tasks{job_id, std::string(), 0});
+  Pending::Tasks& t = p.tasks[it->second];
+  EncodeTaskDone(t.records, task);
+  ++t.count;
+  ++p.task_count;
 }
 
 void Journal::RecordJobEnd(const std::string& job_id, v1::JobState state,
@@ -226,8 +315,26 @@ size_t Journal::pending() const {
 }
 
 absl::Status Journal::Flush() {
-  absl::MutexLock lock(&mu_);
-  if (pending_->size() == 0) return absl::OkStatus();
+  // One flush at a time; records keep arriving (under mu_ only) while this
+  // one writes, so the scheduler never waits for SQLite.
+  absl::MutexLock db_lock(&db_mu_);
+  std::unique_ptr<Pending> batch;
+  {
+    absl::MutexLock lock(&mu_);
+    if (pending_->size() == 0) return absl::OkStatus();
+    batch = std::exchange(pending_, std::make_unique<Pending>());
+  }
+  absl::Status written = Write(*batch);
+  if (!written.ok()) {
+    // Keep everything for the next try, in order.
+    absl::MutexLock lock(&mu_);
+    batch->Append(std::move(*pending_));
+    pending_ = std::move(batch);
+  }
+  return written;
+}
+
+absl::Status Journal::Write(const Pending& batch) {
   if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto fail = [&](const char* what) {
     absl::Status s = Error(what);
@@ -239,7 +346,7 @@ absl::Status Journal::Flush() {
                   "INSERT OR IGNORE INTO jobs (job_id, spec, submitted_unix_ns, "
                   "state) VALUES (?, ?, ?, ?)");
     if (!ins.ok()) return fail("prepare job insert");
-    for (const auto& j : pending_->jobs) {
+    for (const auto& j : batch.jobs) {
       ins.BindText(1, j.job_id);
       ins.BindBlob(2, j.spec);
       sqlite3_bind_int64(ins.get(), 3, j.submitted_ns);
@@ -249,25 +356,21 @@ absl::Status Journal::Flush() {
   }
   {
     Statement ins(db_,
-                  "INSERT OR IGNORE INTO tasks (job_id, stage, idx, partial, "
-                  "run_seconds) VALUES (?, ?, ?, ?, ?)");
+                  "INSERT INTO task_batches (job_id, records) VALUES (?, ?)");
     if (!ins.ok()) return fail("prepare task insert");
-    for (const auto& t : pending_->tasks) {
+    for (const auto& t : batch.tasks) {
       ins.BindText(1, t.job_id);
-      sqlite3_bind_int64(ins.get(), 2, t.task.stage);
-      sqlite3_bind_int64(ins.get(), 3, static_cast<int64_t>(t.task.index));
-      ins.BindBlob(4, t.task.partial);
-      sqlite3_bind_double(ins.get(), 5, t.task.run_seconds);
-      if (ins.Run() != SQLITE_DONE) return fail("write task");
+      ins.BindBlob(2, t.records);
+      if (ins.Run() != SQLITE_DONE) return fail("write tasks");
     }
   }
   {
     Statement upd(db_,
                   "UPDATE jobs SET state = ?, error = ?, result = ?, "
                   "wall_seconds = ? WHERE job_id = ?");
-    Statement del(db_, "DELETE FROM tasks WHERE job_id = ?");
+    Statement del(db_, "DELETE FROM task_batches WHERE job_id = ?");
     if (!upd.ok() || !del.ok()) return fail("prepare job end");
-    for (const auto& e : pending_->ends) {
+    for (const auto& e : batch.ends) {
       sqlite3_bind_int(upd.get(), 1, e.state);
       upd.BindText(2, e.error);
       upd.BindBlob(3, e.result);
@@ -283,12 +386,11 @@ absl::Status Journal::Flush() {
     (void)Exec("ROLLBACK");
     return s;
   }
-  pending_ = std::make_unique<Pending>();
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Journal::JobRecord>> Journal::Load() {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&db_mu_);
   std::vector<JobRecord> jobs;
   Statement q(db_,
               "SELECT job_id, spec, submitted_unix_ns, state, error, result, "
@@ -315,22 +417,37 @@ absl::StatusOr<std::vector<Journal::JobRecord>> Journal::Load() {
   }
   if (rc != SQLITE_DONE) return Error("read jobs");
   Statement t(db_,
-              "SELECT stage, idx, partial, run_seconds FROM tasks WHERE "
-              "job_id = ? ORDER BY stage, idx");
+              "SELECT records FROM task_batches WHERE job_id = ? ORDER BY seq");
   if (!t.ok()) return Error("read tasks");
   for (auto& job : jobs) {
     if (job.state != v1::JOB_STATE_RUNNING) continue;
     t.BindText(1, job.job_id);
+    std::vector<TaskDone> done;
     while ((rc = sqlite3_step(t.get())) == SQLITE_ROW) {
-      TaskDone d;
-      d.stage = static_cast<uint32_t>(sqlite3_column_int64(t.get(), 0));
-      d.index = static_cast<uint64_t>(sqlite3_column_int64(t.get(), 1));
-      d.partial = t.ColumnBytes(2);
-      d.run_seconds = sqlite3_column_double(t.get(), 3);
-      job.done.push_back(std::move(d));
+      if (!DecodeTaskDones(t.ColumnBytes(0), done)) {
+        sqlite3_reset(t.get());
+        return absl::DataLossError(
+            absl::StrCat("journal ", path_, ": job ", job.job_id,
+                         " has a corrupt batch of finished tasks; move the "
+                         "file away to start afresh (its jobs are lost)"));
+      }
     }
     sqlite3_reset(t.get());
     if (rc != SQLITE_DONE) return Error("read tasks");
+    // By (stage, index); the first record of a task wins (a task merged
+    // twice across a restart has the same partial anyway).
+    std::stable_sort(done.begin(), done.end(),
+                     [](const TaskDone& a, const TaskDone& b) {
+                       return std::tie(a.stage, a.index) <
+                              std::tie(b.stage, b.index);
+                     });
+    for (TaskDone& d : done) {
+      if (!job.done.empty() && job.done.back().stage == d.stage &&
+          job.done.back().index == d.index) {
+        continue;
+      }
+      job.done.push_back(std::move(d));
+    }
   }
   return jobs;
 }

@@ -4,8 +4,10 @@
 // its unfinished jobs without re-running finished tasks.
 //
 // Writes are buffered in memory and committed together by Flush() (the
-// coordinator calls it every few milliseconds and before it reports a job's
-// end), so journaling costs one fsync per batch, not per task.  A task whose
+// coordinator's ticker calls it every 25 ms), so journaling costs one
+// transaction per batch, not per task; the merged tasks of one job in one
+// batch are a single row (a blob of records).  Recording never waits for a
+// commit in progress: Flush swaps the buffer out and writes without it.  A task whose
 // completion was not yet committed when the coordinator died simply runs
 // again: tasks are deterministic, so the result is unchanged.
 //
@@ -13,8 +15,8 @@
 // a SQLite database, a SQLite database that is not a Gridless journal, and a
 // journal of a newer format: it never resets or overwrites such a file.
 //
-// Thread-safety: all methods are serialized by an internal mutex; any thread
-// may call them.
+// Thread-safety: any thread may call any method; Flush, Load and Open are
+// serialized with each other.
 #ifndef GRIDLESS_COORDINATOR_JOURNAL_H_
 #define GRIDLESS_COORDINATOR_JOURNAL_H_
 
@@ -87,12 +89,18 @@ class Journal {
  private:
   struct Pending;
   Journal(std::string path, sqlite3* db);
-  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Error(const char* what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  absl::Status Error(const char* what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // Writes one batch in one transaction.
+  absl::Status Write(const Pending& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
 
   const std::string path_;
-  mutable absl::Mutex mu_;
-  sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  // db_mu_ serializes SQLite (Open, Flush, Load); mu_ guards only the
+  // buffer, so recording never waits for a commit in progress.
+  // Lock order: db_mu_ -> mu_.
+  mutable absl::Mutex db_mu_;
+  sqlite3* db_ ABSL_GUARDED_BY(db_mu_);
+  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(db_mu_);
   std::unique_ptr<Pending> pending_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -121,6 +122,41 @@ TEST_F(JournalTest, RefusesANewerFormat) {
   auto j = Journal::Open(path_);
   ASSERT_FALSE(j.ok());
   EXPECT_THAT(j.status().message(), HasSubstr("newer"));
+}
+
+TEST_F(JournalTest, RecordsArriveWhileAFlushWritesAndNoneIsLost) {
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok());
+  (*j)->RecordJob("j1", Spec("noop"), absl::FromUnixSeconds(1));
+  constexpr uint64_t kTasks = 20000;
+  std::thread flusher([&] {
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE((*j)->Flush().ok());
+  });
+  for (uint64_t i = 0; i < kTasks; ++i) {
+    (*j)->RecordTaskDone("j1", {0, kTasks - 1 - i, std::to_string(i), 0.5});
+  }
+  flusher.join();
+  ASSERT_TRUE((*j)->Flush().ok());
+  auto jobs = (*j)->Load();
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  ASSERT_EQ((*jobs)[0].done.size(), kTasks);
+  for (uint64_t i = 0; i < kTasks; ++i) {
+    EXPECT_EQ((*jobs)[0].done[i].index, i);
+    EXPECT_EQ((*jobs)[0].done[i].partial, std::to_string(kTasks - 1 - i));
+  }
+}
+
+TEST_F(JournalTest, RefusesAnOlderFormat) {
+  { ASSERT_TRUE(Journal::Open(path_).ok()); }
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=1", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto j = Journal::Open(path_);
+  ASSERT_FALSE(j.ok());
+  EXPECT_THAT(j.status().message(), HasSubstr("older build"));
 }
 
 TEST_F(JournalTest, UnwritableDirectoryIsAClearError) {
