@@ -11,6 +11,7 @@
 // assertion: the waits are hang guards.
 #include <signal.h>
 
+#include <ostream>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -79,7 +80,7 @@ INSTANTIATE_TEST_SUITE_P(Seeds, WorkerChaosTest, ::testing::Values(1u, 2u));
 
 // A real numeric result: option-mc under worker chaos, its `--json` result
 // compared byte for byte with the in-process run of the same job file.
-TEST(WorkerChaosTest, OptionMcResultMatchesInProcessRunByteForByte) {
+TEST(OptionMcChaosTest, ResultMatchesInProcessRunByteForByte) {
   const std::string dir = FreshDir("chaos_option_mc");
   const std::string job = WriteFile(dir, "job.json", R"({
       "kind": "option-mc", "seed": 21, "max_attempts": 50,
@@ -128,6 +129,11 @@ struct RestartCase {
   uint32_t seed;
   int kills;
 };
+
+// For test names and failure messages.
+void PrintTo(const RestartCase& c, std::ostream* out) {
+  *out << c.name << " (seed " << c.seed << ", " << c.kills << " kills)";
+}
 
 class CoordinatorRestartTest : public ::testing::TestWithParam<RestartCase> {};
 
