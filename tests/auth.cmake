@@ -4,7 +4,7 @@
 # message size limit, with real gridless-coordinator, gridless-worker and
 # gridless processes from build/bin on loopback.
 gridless_add_test(auth_cluster_test
-  SOURCES auth_cluster_test.cc
+  SOURCES auth_cluster_test.cc spine_cluster.cc
   LIBS gridless_cli gridless_jobs)
 target_compile_definitions(auth_cluster_test PRIVATE
   GRIDLESS_BIN_DIR="$<TARGET_FILE_DIR:gridless-coordinator>"

@@ -34,6 +34,7 @@
 #include "common/job_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/spine_cluster.h"
 
 #ifndef GRIDLESS_BIN_DIR
 #error "GRIDLESS_BIN_DIR must name the directory of the built binaries"
@@ -44,36 +45,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Binary(const std::string& name) {
-  return absl::StrCat(GRIDLESS_BIN_DIR, "/", name);
-}
-
-std::string SourcePath(const std::string& relative) {
-  return absl::StrCat(GRIDLESS_SOURCE_DIR, "/", relative);
-}
-
-std::string FreshDir(const std::string& name) {
-  static std::atomic<int> counter{0};
-  std::string dir = absl::StrCat(::testing::TempDir(), "/auth_", ::getpid(),
-                                 "_", counter.fetch_add(1), "_", name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
-std::string WriteFile(const std::string& dir, const std::string& name,
-                      const std::string& contents) {
-  std::string path = absl::StrCat(dir, "/", name);
-  std::ofstream(path) << contents;
-  return path;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using spine::Binary;
+using spine::FreshDir;
+using spine::ReadFile;
+using spine::SourcePath;
+using spine::WriteFile;
 
 v1::JobSpec Spec(const std::string& json) {
   auto spec = ParseJobSpecJson(json, "test job");
