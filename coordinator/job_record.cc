@@ -87,7 +87,8 @@ absl::Status JobRecord::EnterStage(uint32_t stage, std::string previous,
                                    absl::Time now) {
   const uint32_t stages = num_stages();
   for (;;) {
-    auto tasks = kind_->Plan(PlanContext{ctx_, stage, previous});
+    auto tasks =
+        kind_->Plan(PlanContext{ctx_, stage, previous, max_stage_tasks_});
     if (!tasks.ok()) return tasks.status();
     if (tasks->size() > max_stage_tasks_) {
       return absl::ResourceExhaustedError(absl::StrCat(

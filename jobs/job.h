@@ -67,6 +67,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,6 +75,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "gridless/v1/job.pb.h"
 #include "jobs/params.h"
 
@@ -100,7 +102,21 @@ struct PlanContext {
   uint32_t stage = 0;
   // Stage > 0: the merged accumulator of stage - 1 (its Merge encoding).
   std::string_view previous;
+  // The most tasks the coordinator accepts for one stage
+  // (--max-tasks-per-job).  Kinds check their count with CheckTaskCount
+  // before building the list, so that an oversized job is refused without
+  // allocating it.
+  uint64_t max_tasks = std::numeric_limits<uint64_t>::max();
 };
+
+// RESOURCE_EXHAUSTED when `tasks` exceeds ctx.max_tasks.
+inline absl::Status CheckTaskCount(const PlanContext& ctx, uint64_t tasks) {
+  if (tasks <= ctx.max_tasks) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "stage ", ctx.stage, " would plan ", tasks,
+      " tasks, more than this coordinator's limit of ", ctx.max_tasks,
+      " (--max-tasks-per-job): make the tasks bigger or raise the limit"));
+}
 
 // Cooperative cancellation: long tasks poll cancelled() between chunks of
 // work and return absl::CancelledError() when it turns true.

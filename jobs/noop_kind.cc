@@ -186,6 +186,7 @@ class NoopKind final : public JobKind {
       const PlanContext& ctx) const override {
     auto p = ReadParams(ctx.job.params);
     if (!p.ok()) return p.status();
+    if (auto s = CheckTaskCount(ctx, p->tasks); !s.ok()) return s;
     return std::vector<std::string>(p->tasks);
   }
   absl::StatusOr<std::unique_ptr<TaskRunner>> Prepare(

@@ -132,8 +132,9 @@ class OptionMcKind final : public JobKind {
       const PlanContext& ctx) const override {
     auto o = ReadParams(ctx.job.params);
     if (!o.ok()) return o.status();
-    std::vector<std::string> tasks;
     uint64_t n = o->paths, k = o->tasks;
+    if (auto s = CheckTaskCount(ctx, k); !s.ok()) return s;
+    std::vector<std::string> tasks;
     tasks.reserve(k);
     for (uint64_t t = 0; t < k; ++t) {
       tasks.push_back(EncodePod(PathRange{n * t / k, n * (t + 1) / k}));

@@ -80,6 +80,7 @@ class PiKind final : public JobKind {
       const PlanContext& ctx) const override {
     auto p = ReadParams(ctx.job.params);
     if (!p.ok()) return p.status();
+    if (auto s = CheckTaskCount(ctx, p->tasks); !s.ok()) return s;
     std::vector<std::string> tasks;
     tasks.reserve(p->tasks);
     uint64_t n = p->samples, k = p->tasks;

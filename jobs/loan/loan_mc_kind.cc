@@ -36,6 +36,11 @@ class LoanMcKind final : public JobKind {
     auto tape = loan::ReadTape(p->tape, p->tape_options);
     if (!tape.ok()) return tape.status();
     loan::TaskLayout t = loan::MakeTaskLayout(*p, *tape);
+    if (auto s = CheckTaskCount(
+            ctx, static_cast<uint64_t>(t.loan_blocks * t.path_blocks));
+        !s.ok()) {
+      return s;
+    }
     std::vector<std::string> tasks;
     tasks.reserve(t.loan_blocks * t.path_blocks);
     for (int64_t lb = 0; lb < t.loan_blocks; ++lb) {

@@ -398,6 +398,7 @@ class ExecKind final : public JobKind {
       }
       shards = files.size();
     }
+    if (auto s = CheckTaskCount(ctx, shards); !s.ok()) return s;
     if (auto s = MakeDirs(p->output); !s.ok()) return s;
     for (uint64_t i = 0; i < shards; ++i) {
       ByteWriter w;
