@@ -131,7 +131,8 @@ TEST(JobRecordTest, FinalStatesNeverChange) {
   EXPECT_EQ(job->state(), v1::JOB_STATE_CANCELLED);
   EXPECT_NE(job->error().find("1 of 3"), std::string::npos) << job->error();
   job->OnSucceeded(1, "1", 0, clock.Now());
-  job->FailTask("late", clock.Now());
+  job->DeadLetter(2, "late", clock.Now());
+  job->Fail("late", clock.Now());
   job->Cancel(clock.Now());
   EXPECT_EQ(job->state(), v1::JOB_STATE_CANCELLED);
   EXPECT_EQ(job->counts().succeeded(), 1u);
