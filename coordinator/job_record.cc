@@ -11,21 +11,17 @@ namespace gridless {
 absl::StatusOr<std::unique_ptr<JobRecord>> JobRecord::Create(
     std::string id, JobHandle handle, v1::JobSpec spec, const JobKind* kind,
     uint32_t max_attempts, absl::Time now, uint64_t max_stage_tasks) {
-  std::unique_ptr<JobRecord> job(new JobRecord(std::move(id), handle,
-                                               std::move(spec), kind,
-                                               max_attempts, now,
-                                               max_stage_tasks));
+  std::unique_ptr<JobRecord> job(
+      new JobRecord(std::move(id), handle, std::move(spec), kind, max_attempts,
+                    now, max_stage_tasks));
   if (auto s = job->EnterStage(0, std::string(), now); !s.ok()) return s;
   return job;
 }
 
-std::unique_ptr<JobRecord> JobRecord::Ended(std::string id, JobHandle handle,
-                                            v1::JobSpec spec,
-                                            v1::JobState state,
-                                            std::string error,
-                                            google::protobuf::Struct result,
-                                            absl::Time submitted,
-                                            double wall_seconds) {
+std::unique_ptr<JobRecord> JobRecord::Ended(
+    std::string id, JobHandle handle, v1::JobSpec spec, v1::JobState state,
+    std::string error, google::protobuf::Struct result, absl::Time submitted,
+    double wall_seconds) {
   std::unique_ptr<JobRecord> job(new JobRecord(
       std::move(id), handle, std::move(spec), nullptr, 1, submitted, 0));
   job->result_ = std::move(result);
@@ -110,6 +106,7 @@ absl::Status JobRecord::EnterStage(uint32_t stage, std::string previous,
     dead_.clear();
     repair_attempts_.clear();
     waiting_.clear();
+    repaired_before_.clear();
     if (!payloads_.empty()) return absl::OkStatus();
     previous.clear();  // an empty stage's accumulator is ""
     if (stage + 1 >= stages) break;
@@ -131,8 +128,8 @@ uint64_t JobRecord::OnSucceeded(uint64_t index, std::string partial,
   if (finished() || dead(index)) return 0;
   if (auto s = reducer_->Add(index, std::move(partial)); !s.ok()) {
     if (s.code() == absl::StatusCode::kAlreadyExists) return 0;  // merged once
-    Fail(absl::StrCat("merging the partial of task ", index, " (stage ",
-                      stage_, ") failed: ", s.message(),
+    Fail(absl::StrCat("merging the partial of task ", index, " (stage ", stage_,
+                      ") failed: ", s.message(),
                       " (the job kind refused it; retrying cannot help)"),
          now);
     return 0;
@@ -282,8 +279,8 @@ void JobRecord::Fail(std::string error, absl::Time now) {
   Finish(v1::JOB_STATE_FAILED, std::move(error), now);
 }
 
-absl::StatusOr<std::vector<uint64_t>> JobRecord::RequestRepair(
-    uint64_t waiting, const std::vector<uint64_t>& lost) {
+absl::StatusOr<JobRecord::RepairPlan> JobRecord::RequestRepair(
+    uint64_t waiting, const std::vector<uint64_t>& lost, uint64_t leased_at) {
   if (stage_ == 0 || lost.empty()) {
     return absl::InvalidArgumentError(
         "a repair needs a previous stage and at least one lost task");
@@ -295,13 +292,21 @@ absl::StatusOr<std::vector<uint64_t>> JobRecord::RequestRepair(
                        " had ", previous_payloads_.size(), " tasks"));
     }
   }
-  std::vector<uint64_t> fresh;
+  RepairPlan plan;
   absl::btree_set<uint64_t>& needs = waiting_[waiting];
   for (uint64_t i : lost) {
+    auto repaired = repaired_before_.find(i);
+    const bool read_before_repair =
+        repaired != repaired_before_.end() && leased_at < repaired->second;
+    if (read_before_repair && !repair_attempts_.contains(i)) continue;
     needs.insert(i);
-    if (repair_attempts_.emplace(i, 0).second) fresh.push_back(i);
+    if (repair_attempts_.emplace(i, 0).second) plan.to_run.push_back(i);
   }
-  return fresh;
+  if (needs.empty()) {
+    waiting_.erase(waiting);
+    plan.requeue_now = true;
+  }
+  return plan;
 }
 
 uint32_t JobRecord::StartRepairAttempt(uint64_t previous_index) {
@@ -309,10 +314,12 @@ uint32_t JobRecord::StartRepairAttempt(uint64_t previous_index) {
   return ++repair_attempts_[previous_index];
 }
 
-std::vector<uint64_t> JobRecord::RepairDone(uint64_t previous_index) {
+std::vector<uint64_t> JobRecord::RepairDone(uint64_t previous_index,
+                                            uint64_t next_lease) {
   std::vector<uint64_t> ready;
   if (repair_attempts_.erase(previous_index) == 0) return ready;
   counts_.set_rerun(counts_.rerun() + 1);
+  repaired_before_[previous_index] = next_lease;
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     it->second.erase(previous_index);
     if (it->second.empty()) {

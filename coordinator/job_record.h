@@ -24,7 +24,11 @@
 // kept, so that a task of the current stage that found some of the previous
 // stage's output missing can have those tasks run again (RequestRepair); it
 // waits until they have (RepairDone).  Their partials were merged already and
-// are not merged again.
+// are not merged again.  Several tasks may report the same loss; a report
+// from an attempt leased before the repair finished may describe the data
+// as it was before the repair (it read early), so it requeues the task
+// instead of repairing again.  Lease age is the lease table's grant
+// sequence, not a time, so the rule holds with any clock.
 //
 // A JobRecord only keeps books and runs the kind's Plan/Merge/Finalize; what
 // to do with a failed attempt (retry or dead-letter) is the Scheduler's
@@ -89,8 +93,7 @@ class JobRecord {
   // when PARTIAL or CANCELLED (partial()), empty otherwise.
   const google::protobuf::Struct& result() const { return result_; }
   bool partial() const {
-    return state_ == v1::JOB_STATE_PARTIAL ||
-           state_ == v1::JOB_STATE_CANCELLED;
+    return state_ == v1::JOB_STATE_PARTIAL || state_ == v1::JOB_STATE_CANCELLED;
   }
   const v1::TaskCounts& counts() const { return counts_; }
   // Whether Retry can put the job back to RUNNING (it ended because of
@@ -122,7 +125,9 @@ class JobRecord {
   void UndoAttempt(uint64_t index);
   // A failed or lost attempt goes back for another try.
   void CountRetry() { counts_.set_retried(counts_.retried() + 1); }
-  void CountSpeculative() { counts_.set_speculative(counts_.speculative() + 1); }
+  void CountSpeculative() {
+    counts_.set_speculative(counts_.speculative() + 1);
+  }
   void CountTimedOut() { counts_.set_timed_out(counts_.timed_out() + 1); }
 
   // Keeps the record of a failed attempt of a current-stage task (shown in
@@ -156,20 +161,31 @@ class JobRecord {
   void Fail(std::string error, absl::Time now);
 
   // ---- Repairs of the previous stage's output ----
-  // Task `waiting` of the current stage needs tasks `lost` of the previous
-  // stage run again.  Returns the ones not already being repaired (to queue
-  // as TaskKey{handle, stage()-1, i}).  INVALID_ARGUMENT when the current
-  // stage is the first or an index is out of range.
-  absl::StatusOr<std::vector<uint64_t>> RequestRepair(
-      uint64_t waiting, const std::vector<uint64_t>& lost);
+  struct RepairPlan {
+    // Previous-stage tasks to run again (queue as TaskKey{handle,
+    // stage()-1, i}); those already being repaired are not repeated.
+    std::vector<uint64_t> to_run;
+    // Every lost task has been repaired since the reporting attempt was
+    // leased: queue `waiting` again now, it waits for nothing.
+    bool requeue_now = false;
+  };
+  // The attempt of current-stage task `waiting` leased with sequence
+  // `leased_at` found tasks `lost` of the previous stage missing.
+  // INVALID_ARGUMENT when the current stage is the first or an index is
+  // out of range.
+  absl::StatusOr<RepairPlan> RequestRepair(uint64_t waiting,
+                                           const std::vector<uint64_t>& lost,
+                                           uint64_t leased_at);
   bool repairing(uint64_t previous_index) const {
     return repair_attempts_.contains(previous_index);
   }
   // An attempt of a repair begins; returns its attempt number.
   uint32_t StartRepairAttempt(uint64_t previous_index);
-  // The repair succeeded: returns the current-stage tasks no longer waiting
-  // for anything (to queue again).
-  std::vector<uint64_t> RepairDone(uint64_t previous_index);
+  // The repair succeeded before any lease of sequence >= `next_lease`
+  // was granted: returns the current-stage tasks no longer waiting for
+  // anything (to queue again).
+  std::vector<uint64_t> RepairDone(uint64_t previous_index,
+                                   uint64_t next_lease);
   // The repair failed for good: returns the current-stage tasks that were
   // waiting for it (to dead-letter), and forgets them.
   std::vector<uint64_t> RepairFailed(uint64_t previous_index);
@@ -241,6 +257,9 @@ class JobRecord {
   // the repairs it waits for.
   absl::flat_hash_map<uint64_t, uint32_t> repair_attempts_;
   absl::btree_map<uint64_t, absl::btree_set<uint64_t>> waiting_;
+  // Previous-stage task -> the lease sequence before which its last repair
+  // finished (leases older than that may have read the lost data).
+  absl::flat_hash_map<uint64_t, uint64_t> repaired_before_;
 };
 
 }  // namespace gridless

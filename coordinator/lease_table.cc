@@ -15,8 +15,14 @@ bool LeaseOrder(const Lease& a, const Lease& b) {
 
 void LeaseTable::Grant(const TaskKey& task, WorkerId worker, uint32_t attempt,
                        absl::Time now, absl::Time hard_deadline, bool backup) {
-  MapOf(backup)[task] =
-      Lease{task, worker, attempt, now, hard_deadline, backup};
+  MapOf(backup)[task] = Lease{task,
+                              worker,
+                              attempt,
+                              now,
+                              hard_deadline,
+                              backup,
+                              absl::InfiniteFuture(),
+                              next_sequence_++};
   WorkerLeases& w = by_worker_[worker];
   w.deadline = std::max(w.deadline, now + timeout_);
   w.tasks.push_back(Held{task, backup});

@@ -53,6 +53,9 @@ struct Lease {
   // running tasks); InfiniteFuture while it may still wait in the worker's
   // queue.
   absl::Time started = absl::InfiniteFuture();
+  // Grant order within the table (1, 2, ...): what happened before a lease
+  // was granted, independent of the clock.
+  uint64_t sequence = 0;
 };
 
 class LeaseTable {
@@ -79,6 +82,9 @@ class LeaseTable {
   // next mutation.
   const Lease* Find(const TaskKey& task) const;
   const Lease* FindBackup(const TaskKey& task) const;
+  // The sequence number the next Grant will get: a lease with a smaller
+  // one was granted before this call.
+  uint64_t next_sequence() const { return next_sequence_; }
   // Whether the task holds any lease.
   bool Leased(const TaskKey& task) const {
     return Find(task) != nullptr || FindBackup(task) != nullptr;
@@ -142,6 +148,7 @@ class LeaseTable {
   void MaybeCompact(WorkerId worker, WorkerLeases& w);
 
   absl::Duration timeout_;
+  uint64_t next_sequence_ = 1;
   Map leases_;
   Map backups_;
   absl::flat_hash_map<WorkerId, WorkerLeases> by_worker_;

@@ -6,9 +6,9 @@
 #include <utility>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "common/grpc_status.h"
 #include "jobs/mapreduce/lost_map_tasks.h"
 
@@ -97,7 +97,8 @@ absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
     }
     if (open_jobs_ >= options_.max_open_jobs) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          open_jobs_, " jobs are unfinished, the coordinator's limit "
+          open_jobs_,
+          " jobs are unfinished, the coordinator's limit "
           "(--max-open-jobs): wait for one to end, cancel one, or raise the "
           "limit"));
     }
@@ -106,9 +107,9 @@ absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
   }
   // Plan outside the lock: it may be slow, and kinds are thread-safe.
   const absl::Time now = Now();
-  auto job = JobRecord::Create(JobTable::IdFor(handle), handle, spec, *kind,
-                               MaxAttemptsFor(spec), now,
-                               options_.max_tasks_per_job);
+  auto job =
+      JobRecord::Create(JobTable::IdFor(handle), handle, spec, *kind,
+                        MaxAttemptsFor(spec), now, options_.max_tasks_per_job);
 
   std::lock_guard<std::mutex> lock(mu_);
   if (!job.ok()) {
@@ -159,21 +160,20 @@ absl::Status Scheduler::Restore(std::vector<Journal::JobRecord> jobs) {
     }
     auto kind = options_.registry->Find(saved.spec.kind());
     absl::StatusOr<std::unique_ptr<JobRecord>> job =
-        kind.ok() ? JobRecord::Create(saved.job_id, *handle, saved.spec, *kind,
-                                      MaxAttemptsFor(saved.spec),
-                                      saved.submitted,
-                                      options_.max_tasks_per_job)
-                  : absl::StatusOr<std::unique_ptr<JobRecord>>(kind.status());
+        kind.ok()
+            ? JobRecord::Create(saved.job_id, *handle, saved.spec, *kind,
+                                MaxAttemptsFor(saved.spec), saved.submitted,
+                                options_.max_tasks_per_job)
+            : absl::StatusOr<std::unique_ptr<JobRecord>>(kind.status());
     if (!job.ok()) {
-      JobRecord* failed = jobs_.Add(ended(
-          v1::JOB_STATE_FAILED,
-          absl::StrCat("could not resume the job after a coordinator "
-                       "restart: ",
-                       job.status().message())));
+      JobRecord* failed = jobs_.Add(
+          ended(v1::JOB_STATE_FAILED,
+                absl::StrCat("could not resume the job after a coordinator "
+                             "restart: ",
+                             job.status().message())));
       if (options_.journal != nullptr) {
         options_.journal->RecordJobEnd(failed->id(), failed->state(),
-                                       failed->error(), failed->result(),
-                                       wall);
+                                       failed->error(), failed->result(), wall);
       }
       continue;
     }
@@ -362,7 +362,8 @@ void Scheduler::WorkerHeartbeat(WorkerId id, const v1::Heartbeat& heartbeat) {
   leases_.Renew(id, now);
   JobRecord* job = nullptr;
   for (const v1::TaskRef& ref : heartbeat.running_tasks()) {
-    if (job == nullptr || job->id() != ref.job_id()) job = jobs_.Find(ref.job_id());
+    if (job == nullptr || job->id() != ref.job_id())
+      job = jobs_.Find(ref.job_id());
     if (job == nullptr || job->finished()) continue;
     const double timeout_s = job->spec().task_timeout_s();
     const absl::Time deadline =
@@ -510,7 +511,7 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
     if (key.stage != job->stage()) {
       // A repair of the previous stage: its partial was merged long ago.
       if (ok) {
-        QueueTasks(job, job->RepairDone(key.index));
+        QueueTasks(job, job->RepairDone(key.index, leases_.next_sequence()));
         events.tasks_ready = true;
         continue;
       }
@@ -518,9 +519,8 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
       RevokeTwins(job, key, &events);
       if (options_.journal != nullptr) {
         options_.journal->RecordTaskDone(
-            job->id(),
-            Journal::TaskDone{key.stage, key.index, r.partial(),
-                              r.run_seconds()});
+            job->id(), Journal::TaskDone{key.stage, key.index, r.partial(),
+                                         r.run_seconds()});
       }
       const uint64_t merged_before = job->counts().succeeded();
       const uint64_t planned = job->OnSucceeded(
@@ -554,13 +554,14 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
     if (key.stage == job->stage() && job->stage() > 0 &&
         error.code() == absl::StatusCode::kDataLoss) {
       if (auto lost = mapreduce::LostMapTasks(error); lost.has_value()) {
-        auto fresh = job->RequestRepair(key.index, *lost);
-        if (fresh.ok()) {
+        auto plan = job->RequestRepair(key.index, *lost, lease->sequence);
+        if (plan.ok()) {
           // Not the task's fault: this attempt does not count.
           job->UndoAttempt(key.index);
-          for (uint64_t i : *fresh) {
+          for (uint64_t i : plan->to_run) {
             ready_.Push(TaskKey{job->handle(), key.stage - 1, i});
           }
+          if (plan->requeue_now) ready_.Push(key);
           events.tasks_ready = true;
           continue;
         }
@@ -598,10 +599,9 @@ SchedulerEvents Scheduler::Tick(absl::Time now) {
   for (const LeaseTable::Expired& e : leases_.Expire(now)) {
     absl::Status why;
     if (e.reason == LeaseTable::ExpiryReason::kWorkerSilent) {
-      why = absl::DeadlineExceededError(
-          absl::StrCat("lease expired: worker ", WorkerName(e.lease.worker),
-                       " sent nothing for ",
-                       absl::FormatDuration(leases_.timeout())));
+      why = absl::DeadlineExceededError(absl::StrCat(
+          "lease expired: worker ", WorkerName(e.lease.worker),
+          " sent nothing for ", absl::FormatDuration(leases_.timeout())));
     } else {
       JobRecord* job = jobs_.Find(e.lease.task.job);
       if (job == nullptr || job->finished()) continue;
@@ -638,7 +638,8 @@ void Scheduler::FindStragglers(absl::Time now, SchedulerEvents* events) {
     if (!median.has_value()) continue;
     const absl::Duration threshold =
         std::max(*median * multiple, options_.min_speculation_delay);
-    for (const Lease& lease : leases_.Stragglers(job->handle(), now - threshold)) {
+    for (const Lease& lease :
+         leases_.Stragglers(job->handle(), now - threshold)) {
       if (lease.task.stage != job->stage()) continue;
       if (!backup_pending_.insert(lease.task).second) continue;
       backups_wanted_.push_back(lease.task);
@@ -649,7 +650,8 @@ void Scheduler::FindStragglers(absl::Time now, SchedulerEvents* events) {
 
 // --------------------------------------------------------------- policy ----
 
-void Scheduler::QueueTasks(JobRecord* job, const std::vector<uint64_t>& indices) {
+void Scheduler::QueueTasks(JobRecord* job,
+                           const std::vector<uint64_t>& indices) {
   for (uint64_t i : indices) {
     ready_.Push(TaskKey{job->handle(), job->stage(), i});
   }
@@ -680,12 +682,12 @@ void Scheduler::OnAttemptFailed(JobRecord* job, const Lease& lease,
       return;
     }
     for (uint64_t waiting : job->RepairFailed(task.index)) {
-      DeadLetter(job, waiting,
-                 absl::StrCat("task ", waiting, " (stage ", job->stage(),
-                              ") lost its input, and re-running ",
-                              TaskName(task), " to rebuild it failed: ",
-                              error.ToString()),
-                 now, events);
+      DeadLetter(
+          job, waiting,
+          absl::StrCat("task ", waiting, " (stage ", job->stage(),
+                       ") lost its input, and re-running ", TaskName(task),
+                       " to rebuild it failed: ", error.ToString()),
+          now, events);
       if (job->finished()) return;
     }
     return;

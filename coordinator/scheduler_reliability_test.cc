@@ -72,7 +72,8 @@ TEST_F(SchedulerReliabilityTest, DeadLetterWithinBudgetEndsPartialThenRetry) {
   EXPECT_EQ(d.attempts(1).attempt(), 2u);
   EXPECT_EQ(d.attempts(1).worker(), "host-a:1:x");
   EXPECT_EQ(d.attempts(1).message(), "disk gone 2");
-  EXPECT_EQ(d.attempts(1).code(), static_cast<int>(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(d.attempts(1).code(),
+            static_cast<int>(absl::StatusCode::kUnavailable));
   EXPECT_TRUE(d.attempts(1).retryable());
 
   SchedulerEvents ev;
@@ -189,7 +190,7 @@ TEST_F(SchedulerReliabilityTest, StragglerGetsABackupAndTheFirstResultWins) {
   ref->set_task_index(slow.tasks(0).task_index());
   ref->set_attempt(1);
   sched_->WorkerHeartbeat(2, hb);
-  SucceedAll(1, fast);  // median 0.25 s
+  SucceedAll(1, fast);                      // median 0.25 s
   clock_.Advance(absl::Milliseconds(900));  // < 1 s minimum: no backup yet
   sched_->WorkerSeen(2);
   sched_->Tick(clock_.Now());
@@ -275,9 +276,69 @@ TEST_F(SchedulerReliabilityTest, LostIntermediateDataRerunsOnlyThoseTasks) {
   EXPECT_EQ(r.result().fields().at("stage1").number_value(), 6);
 }
 
+// Several reduce tasks find the same map output missing.  A report from an
+// attempt leased before the repair finished read the data as it was before
+// the repair: the task is requeued, the map task is not run a second time.
+// A loss found by an attempt leased after the repair is a new loss.
+TEST_F(SchedulerReliabilityTest, LateReportsOfARepairedLossDoNotRepairAgain) {
+  const std::string id = Submit(Spec("twostage", 3));
+  sched_->WorkerConnected(1, "w1", 8);
+  SucceedAll(1, Take(1, 100));
+  v1::TaskBatch s1 = Take(1, 100);
+  ASSERT_EQ(s1.tasks_size(), 6);
+  auto lost = [](const v1::Task& t) {
+    return Err(t, absl::StatusCode::kDataLoss,
+               "map task 1's run is missing [lost_map_tasks=1]");
+  };
+  // Task 4 reports first; task 5 (leased at the same time) is still out.
+  std::vector<v1::TaskResult> first;
+  for (const v1::Task& t : s1.tasks()) {
+    if (t.task_index() == 4) first.push_back(lost(t));
+    if (t.task_index() < 4) first.push_back(Ok(t));
+  }
+  Send(1, std::move(first));
+  v1::TaskBatch repair = Take(1, 100);
+  ASSERT_EQ(repair.tasks_size(), 1);
+  EXPECT_EQ(repair.tasks(0).stage(), 0u);
+  SucceedAll(1, repair);
+  // Task 5 read before the repair finished: requeued at once, no rerun.
+  const v1::Task* five = nullptr;
+  for (const v1::Task& t : s1.tasks()) {
+    if (t.task_index() == 5) five = &t;
+  }
+  ASSERT_NE(five, nullptr);
+  SchedulerEvents ev = Send(1, {lost(*five)});
+  EXPECT_TRUE(ev.tasks_ready);
+  v1::TaskBatch again = Take(1, 100);
+  ASSERT_EQ(again.tasks_size(), 2);  // 4 after its repair, 5 requeued
+  for (const v1::Task& t : again.tasks()) {
+    EXPECT_EQ(t.stage(), 1u);
+    EXPECT_EQ(t.attempt(), 1u) << "a lost input is not the task's fault";
+  }
+  EXPECT_EQ(sched_->GetProgress(id)->tasks().rerun(), 1u);
+
+  // Leased after the repair: the output is lost again, so map 1 reruns.
+  std::vector<v1::TaskResult> second;
+  for (const v1::Task& t : again.tasks()) {
+    second.push_back(t.task_index() == 5 ? lost(t) : Ok(t));
+  }
+  Send(1, std::move(second));
+  v1::TaskBatch repair2 = Take(1, 100);
+  ASSERT_EQ(repair2.tasks_size(), 1);
+  EXPECT_EQ(repair2.tasks(0).stage(), 0u);
+  EXPECT_EQ(repair2.tasks(0).task_index(), 1u);
+  SucceedAll(1, repair2);
+  SucceedAll(1, Take(1, 100));
+  auto r = *sched_->GetResult(id);
+  EXPECT_EQ(r.progress().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(r.progress().tasks().rerun(), 2u);
+  EXPECT_EQ(r.result().fields().at("stage1").number_value(), 6);
+}
+
 TEST_F(SchedulerReliabilityTest, JournalRestoresJobsAfterARestart) {
   const std::string path =
-      (std::filesystem::path(::testing::TempDir()) / "restore.journal").string();
+      (std::filesystem::path(::testing::TempDir()) / "restore.journal")
+          .string();
   std::filesystem::remove(path);
   auto journal = Journal::Open(path);
   ASSERT_TRUE(journal.ok()) << journal.status();

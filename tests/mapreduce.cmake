@@ -14,3 +14,15 @@ endif()
 gridless_add_test(mapreduce_recovery_test
   SOURCES mapreduce_recovery_test.cc
   LIBS gridless_coordinator)
+
+# A wordcount and a sort job on real coordinator and worker processes whose
+# workers are all SIGKILLed mid-map and mid-shuffle, with one map task's
+# runs deleted: output byte-identical to an undisturbed run, nothing left
+# behind (harness: tests/spine_cluster.{h,cc}).
+gridless_add_test(mapreduce_chaos_test
+  SOURCES mapreduce_chaos_test.cc spine_cluster.cc
+  LIBS gridless_cli)
+target_compile_definitions(mapreduce_chaos_test PRIVATE
+  GRIDLESS_BIN_DIR="$<TARGET_FILE_DIR:gridless-coordinator>"
+  GRIDLESS_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+add_dependencies(mapreduce_chaos_test gridless gridless-coordinator gridless-worker)

@@ -167,10 +167,6 @@ absl::StatusOr<ExecPartial> DecodePartial(std::string_view bytes) {
   return p;
 }
 
-std::string PartPath(const std::string& dir, uint64_t shard) {
-  return absl::StrFormat("%s/part-%05d", dir, shard);
-}
-
 std::string Describe(const std::vector<std::string>& argv) {
   std::string s = absl::StrJoin(argv, " ");
   if (s.size() > 200) s = s.substr(0, 200) + "...";
@@ -458,16 +454,7 @@ class ExecKind final : public JobKind {
       files->add_values()->set_string_value(s.path);
       bytes += s.bytes;
     }
-    // Part files beyond the shard count are from an earlier, larger run.
-    if (auto names = ListDirectory(p->output); names.ok()) {
-      for (const auto& name : *names) {
-        if (name.size() >= 10 && name.substr(0, 5) == "part-" &&
-            name.find_first_not_of("0123456789", 5) == std::string::npos &&
-            std::stoull(name.substr(5)) >= partial->shards.size()) {
-          ::unlink(Cat(p->output, "/", name).c_str());
-        }
-      }
-    }
+    TidyOutputDirectory(p->output, partial->shards.size());
     f["output"].set_string_value(p->output);
     f["shards"].set_number_value(static_cast<double>(partial->shards.size()));
     f["bytes"].set_number_value(static_cast<double>(bytes));

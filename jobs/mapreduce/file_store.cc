@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -104,14 +106,33 @@ absl::Status FileStore::Delete(std::string_view name) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return ErrnoStatus(errno, "delete", path);
   }
-  // Remove directories left empty, up to (not including) the root.
-  std::string rel(name);
+  RemoveEmptyParents(std::string(name));
+  return absl::OkStatus();
+}
+
+absl::Status FileStore::DeletePrefix(std::string_view prefix) {
+  if (prefix.empty()) {
+    return absl::InvalidArgumentError(Cat("refusing to delete the whole store ",
+                                          url(),
+                                          ": DeletePrefix needs a prefix"));
+  }
+  if (auto s = CheckObjectName(prefix); !s.ok()) return s;
+  const std::string path = PathOf(prefix);
+  std::error_code ec;
+  // remove_all does not follow symbolic links: a link is removed, not its
+  // target.
+  std::filesystem::remove_all(path, ec);
+  if (ec) return ErrnoStatus(ec.value(), "delete", path);
+  RemoveEmptyParents(std::string(prefix));
+  return absl::OkStatus();
+}
+
+void FileStore::RemoveEmptyParents(std::string rel) const {
   for (size_t slash = rel.rfind('/'); slash != std::string::npos;
        slash = rel.rfind('/')) {
     rel.resize(slash);
     if (::rmdir(PathOf(rel).c_str()) != 0) break;  // not empty, or gone
   }
-  return absl::OkStatus();
 }
 
 }  // namespace gridless::mapreduce

@@ -34,11 +34,17 @@ class FileStore final : public Store {
   absl::StatusOr<std::vector<std::string>> List(
       std::string_view prefix) override;
   absl::Status Delete(std::string_view name) override;
+  // Removes the directory DIR/PREFIX whole, temporary files of killed
+  // writers included, then the directories above it left empty.
+  absl::Status DeletePrefix(std::string_view prefix) override;
 
  private:
   explicit FileStore(std::string root) : root_(std::move(root)) {}
   std::string PathOf(std::string_view name) const;
   absl::Status ListInto(const std::string& rel, std::vector<std::string>* out);
+  // rmdir of `rel`'s parent directories while they are empty, up to (not
+  // including) the root.
+  void RemoveEmptyParents(std::string rel) const;
 
   std::string root_;  // absolute, no trailing '/'
 };

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "jobs/mapreduce/sv.h"
 
 namespace gridless::mapreduce {
@@ -170,6 +171,36 @@ std::string TempPathFor(const std::string& path) {
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   return Cat(dir, ".", base, ".tmp-", ::getpid(), "-",
              counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+bool IsTempName(std::string_view name) {
+  return name.size() > 1 && name[0] == '.' &&
+         name.find(".tmp-", 1) != std::string_view::npos;
+}
+
+int64_t PartIndex(std::string_view name) {
+  if (name.substr(0, 5) != "part-" || name.size() < 10) return -1;
+  int64_t v = 0;
+  for (char c : name.substr(5)) {
+    if (c < '0' || c > '9' || v > (int64_t{1} << 40)) return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+std::string PartPath(const std::string& dir, uint64_t index) {
+  return absl::StrFormat("%s/part-%05d", dir, index);
+}
+
+void TidyOutputDirectory(const std::string& dir, uint64_t parts) {
+  auto names = ListDirectory(dir);
+  if (!names.ok()) return;
+  for (const auto& name : *names) {
+    const bool stale_part = PartIndex(name) >= static_cast<int64_t>(parts);
+    const bool abandoned_temp =
+        IsTempName(name) && name.substr(0, 6) == ".part-";
+    if (stale_part || abandoned_temp) ::unlink(Cat(dir, "/", name).c_str());
+  }
 }
 
 AtomicFileWriter::~AtomicFileWriter() {

@@ -48,6 +48,20 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& dir);
 
 // A unique temporary name next to `path` (hidden, ".NAME.tmp-PID-N").
 std::string TempPathFor(const std::string& path);
+// Whether `name` (a file name, not a path) is one TempPathFor makes.
+bool IsTempName(std::string_view name);
+
+// "part-NNNNN" (five or more digits) -> NNNNN; -1 for any other name.
+int64_t PartIndex(std::string_view name);
+// "DIR/part-NNNNN".
+std::string PartPath(const std::string& dir, uint64_t index);
+// Leaves an output directory holding what a job of `parts` part files
+// wrote: removes part files numbered `parts` or more (from an earlier run
+// with more reducers or shards) and the temporary files of writers that
+// were killed before their rename (a worker SIGKILLed mid-task).  Called
+// when the job ends, so no live attempt of it still writes there.  Best
+// effort: a file that cannot be removed is left.
+void TidyOutputDirectory(const std::string& dir, uint64_t parts);
 
 class AtomicFileWriter {
  public:

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "jobs/mapreduce/file_util.h"
 #include "jobs/mapreduce/lost_map_tasks.h"
 #include "jobs/mapreduce/shuffle_codec.h"
 #include "jobs/mapreduce/stable_hash.h"
@@ -111,21 +112,6 @@ std::string StorePrefix(const JobContext& job) {
   }
   if (id.empty()) id = "job";
   return absl::StrFormat("job-%s-%016x", id, StableHash(bytes));
-}
-
-std::string PartPath(const std::string& dir, uint64_t index) {
-  return absl::StrFormat("%s/part-%05d", dir, index);
-}
-
-// "part-NNNNN" -> NNNNN; -1 for any other name.
-int64_t PartIndex(std::string_view name) {
-  if (name.substr(0, 5) != "part-" || name.size() < 10) return -1;
-  int64_t v = 0;
-  for (char c : name.substr(5)) {
-    if (c < '0' || c > '9' || v > (int64_t{1} << 40)) return -1;
-    v = v * 10 + (c - '0');
-  }
-  return v;
 }
 
 class ShuffleRunner final : public TaskRunner {
@@ -375,17 +361,10 @@ absl::StatusOr<google::protobuf::Struct> ShuffleKind::Finalize(
     records += file.records;
     bytes += file.bytes;
   }
-  // Part files beyond R are from an earlier run with more reducers.
-  if (auto names = ListDirectory(common->output); names.ok()) {
-    for (const auto& name : *names) {
-      if (PartIndex(name) >= static_cast<int64_t>(common->reducers)) {
-        ::unlink(Cat(common->output, "/", name).c_str());
-      }
-    }
-  }
+  TidyOutputDirectory(common->output, common->reducers);
   if (!common->keep_intermediate) {
     if (auto store = OpenStore(common->store_url); store.ok()) {
-      (void)DeletePrefix(**store, StorePrefix(job));
+      (void)(*store)->DeletePrefix(StorePrefix(job));
       if (common->default_store) {
         ::rmdir(Cat(common->output, "/", kDefaultStoreDir).c_str());
       }

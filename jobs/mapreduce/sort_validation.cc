@@ -71,8 +71,7 @@ absl::StatusOr<std::vector<std::string>> PartFiles(const std::string& dir) {
   if (!names.ok()) return names.status();
   std::vector<std::string> parts;
   for (const auto& n : *names) {
-    if (n.size() > 5 && n.substr(0, 5) == "part-" &&
-        n.find_first_not_of("0123456789", 5) == std::string::npos) {
+    if (PartIndex(n) >= 0) {
       parts.push_back(Cat(dir, "/", n));
     }
   }

@@ -43,11 +43,11 @@ absl::Status CheckObjectName(std::string_view name) {
   return absl::OkStatus();
 }
 
-absl::Status DeletePrefix(Store& store, std::string_view prefix) {
-  auto names = store.List(prefix);
+absl::Status Store::DeletePrefix(std::string_view prefix) {
+  auto names = List(prefix);
   if (!names.ok()) return names.status();
   for (const auto& name : *names) {
-    if (auto s = store.Delete(name); !s.ok()) return s;
+    if (auto s = Delete(name); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -55,13 +55,15 @@ class Store {
       std::string_view prefix) = 0;
   // Removes the object; OK when it did not exist.
   virtual absl::Status Delete(std::string_view name) = 0;
+  // Deletes every object under `prefix`, and whatever writers killed
+  // mid-Put left there (a store's temporary files, abandoned uploads).
+  // Call it only when no writer of the prefix is alive.  The default lists
+  // and deletes the objects.
+  virtual absl::Status DeletePrefix(std::string_view prefix);
 };
 
 // INVALID_ARGUMENT unless `name` is a valid object name (see above).
 absl::Status CheckObjectName(std::string_view name);
-
-// Deletes every object under `prefix`.
-absl::Status DeletePrefix(Store& store, std::string_view prefix);
 
 // Opens "SCHEME://..." with the factory registered for SCHEME.
 // INVALID_ARGUMENT for a malformed URL, UNIMPLEMENTED for a scheme with no

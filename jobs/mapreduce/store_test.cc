@@ -1,8 +1,11 @@
 #include "jobs/mapreduce/store.h"
 
+#include <filesystem>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jobs/mapreduce/crc32c.h"
+#include "jobs/mapreduce/file_util.h"
 #include "jobs/mapreduce/test_util.h"
 
 namespace gridless::mapreduce {
@@ -42,7 +45,7 @@ TEST(FileStoreTest, PutGetListDelete) {
   ASSERT_TRUE(list.ok());
   EXPECT_THAT(*list, ::testing::ElementsAre("job-1/map-00000/run-00001",
                                             "job-1/map-00001/run-00000"));
-  ASSERT_TRUE(DeletePrefix(**store, "job-1").ok());
+  ASSERT_TRUE((*store)->DeletePrefix("job-1").ok());
   EXPECT_TRUE((*store)->List("job-1")->empty());
   EXPECT_EQ((*store)->List("")->size(), 1u);  // job-2 untouched
   EXPECT_TRUE((*store)->Delete("job-1/never-existed").ok());
@@ -86,6 +89,43 @@ TEST(FileStoreTest, PutLeavesNoTemporaryFiles) {
     ++entries;
   }
   EXPECT_EQ(entries, 1);
+}
+
+// A worker SIGKILLed mid-Put leaves its hidden temporary file behind; the
+// job's clean-up removes it with the objects, and nothing outside the
+// prefix.
+TEST(FileStoreTest, DeletePrefixRemovesTemporaryFilesOfKilledWriters) {
+  TempDir dir;
+  auto store = OpenStore("file://" + dir.path());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Put("job-1/map-00000/run-00000", "a").ok());
+  ASSERT_TRUE((*store)->Put("job-10/map-00000/run-00000", "b").ok());
+  WriteFile(dir / "job-1/map-00000/.run-00001.tmp-4242-0", "half a ru");
+  ASSERT_TRUE((*store)->DeletePrefix("job-1").ok());
+  EXPECT_FALSE(std::filesystem::exists(dir / "job-1"));
+  EXPECT_THAT(*(*store)->List(""),
+              ::testing::ElementsAre("job-10/map-00000/run-00000"));
+  EXPECT_TRUE((*store)->DeletePrefix("job-1").ok()) << "already gone is OK";
+  EXPECT_FALSE((*store)->DeletePrefix("").ok()) << "never the whole store";
+  EXPECT_FALSE((*store)->DeletePrefix("../job-10").ok());
+  EXPECT_TRUE(std::filesystem::exists(dir / "job-10/map-00000/run-00000"));
+}
+
+TEST(OutputDirectoryTest, TidyKeepsThisRunsPartsAndNothingElseOfOurs) {
+  TempDir dir;
+  for (const char* name :
+       {"part-00000", "part-00001", "part-00002", ".part-00001.tmp-77-3",
+        ".part-00004.tmp-78-0", "notes.txt", ".hidden", "part-x"}) {
+    WriteFile(dir / name, name);
+  }
+  TidyOutputDirectory(dir.path(), 2);
+  auto names = ListDirectory(dir.path());
+  ASSERT_TRUE(names.ok());
+  // part-00002 is from an earlier run with more reducers; the .tmp files
+  // are from killed writers; files the job did not name are the user's.
+  EXPECT_THAT(*names,
+              ::testing::ElementsAre(".hidden", "notes.txt", "part-00000",
+                                     "part-00001", "part-x"));
 }
 
 TEST(StoreTest, RejectsBadNamesAndUrls) {
