@@ -2,6 +2,17 @@
 
 namespace gridless {
 
+// Defined here, not in registry.cc, so that code using only the registry
+// class (the scheduler, its tests) links without the built-in kinds.
+JobRegistry& JobRegistry::Global() {
+  static JobRegistry* registry = [] {
+    auto* r = new JobRegistry();
+    RegisterBuiltinKinds(*r);
+    return r;
+  }();
+  return *registry;
+}
+
 void RegisterBuiltinKinds(JobRegistry& registry) {
   for (auto* factory : {&NewPiKind, &NewOptionMcKind, &NewNoopKind, &NewWordcountKind,
                         &NewSortKind, &NewGroupbyKind, &NewExecKind, &NewLoanMcKind}) {

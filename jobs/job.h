@@ -181,7 +181,8 @@ class JobKind {
 // thread-safe after that (the registry is not modified concurrently).
 class JobRegistry {
  public:
-  // The process-wide registry, holding the built-in kinds.
+  // The process-wide registry, holding the built-in kinds (defined in
+  // gridless_jobs, jobs/builtin_kinds.cc).
   static JobRegistry& Global();
 
   // ALREADY_EXISTS when the name is taken.

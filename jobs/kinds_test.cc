@@ -205,6 +205,23 @@ TEST(NoopTest, BadFaultKnobsAreNamed) {
   }
 }
 
+// The coordinator's --max-tasks-per-job reaches Plan as PlanContext::
+// max_tasks: a kind refuses before building its task list (no 3 GB of
+// payloads for a 100M-task noop job).
+TEST(KindsTest, RefuseAnOversizedStageBeforePlanning) {
+  const v1::JobSpec noop = Spec("noop", 0, R"({"tasks": 1e8})");
+  const JobContext job{"job-x", noop, Params(noop.params())};
+  auto plan = Kind("noop").Plan(PlanContext{job, 0, "", 4});
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(plan.status().message(), HasSubstr("100000000 tasks"));
+  const v1::JobSpec small = Spec("noop", 0, R"({"tasks": 4})");
+  const JobContext fits{"job-y", small, Params(small.params())};
+  auto ok = Kind("noop").Plan(PlanContext{fits, 0, "", 4});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->size(), 4u);
+}
+
 // Merge(Merge(a, b), c) == Merge(a, Merge(b, c)): exactly for counts, within
 // rounding for floating-point sums.
 class MergeAssociativityTest : public ::testing::TestWithParam<std::string> {};

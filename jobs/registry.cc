@@ -6,15 +6,6 @@
 
 namespace gridless {
 
-JobRegistry& JobRegistry::Global() {
-  static JobRegistry* registry = [] {
-    auto* r = new JobRegistry();
-    RegisterBuiltinKinds(*r);
-    return r;
-  }();
-  return *registry;
-}
-
 absl::Status JobRegistry::Register(std::unique_ptr<JobKind> kind) {
   if (kind == nullptr) return absl::InvalidArgumentError("null job kind");
   for (const auto& k : kinds_) {
