@@ -57,6 +57,7 @@ class CoordinatorImpl final : public Coordinator {
     s.default_max_attempts = options.default_max_attempts;
     s.max_open_jobs = options.max_open_jobs;
     s.max_tasks_per_job = options.max_tasks_per_job;
+    s.keep_finished_jobs = options.keep_finished_jobs;
     scheduler_options_ = s;
     scheduler_ = std::make_unique<Scheduler>(s);
     hub_ = std::make_unique<WorkerHub>(scheduler_.get(), options.verbose);
@@ -205,6 +206,8 @@ class CoordinatorImpl final : public Coordinator {
     journal_ = *std::move(journal);
     auto jobs = journal_->Load();
     if (!jobs.ok()) return jobs.status();
+    auto last_forgotten = journal_->LastForgottenJobNumber();
+    if (!last_forgotten.ok()) return last_forgotten.status();
     size_t unfinished = 0;
     for (const auto& job : *jobs) {
       if (job.state == v1::JOB_STATE_RUNNING) ++unfinished;
@@ -216,9 +219,10 @@ class CoordinatorImpl final : public Coordinator {
     scheduler_ = std::make_unique<Scheduler>(s);
     hub_ = std::make_unique<WorkerHub>(scheduler_.get(), options_.verbose);
     RebuildServices();
-    if (auto st = scheduler_->Restore(*std::move(jobs)); !st.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "journal ", options_.journal_path, ": ", st.message()));
+    if (auto st = scheduler_->Restore(*std::move(jobs), *last_forgotten);
+        !st.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("journal ", options_.journal_path, ": ", st.message()));
     }
     if (auto st = journal_->Flush(); !st.ok()) return st;
     hub_->Log(absl::StrCat("journal ", options_.journal_path, ": resumed ",

@@ -46,6 +46,8 @@ struct CoordinatorOptions {
   // Limits against floods (see SchedulerOptions).
   uint64_t max_open_jobs = 1000;
   uint64_t max_tasks_per_job = 10'000'000;
+  // Ended jobs kept (result, failures, retry); older ones are forgotten.
+  uint64_t keep_finished_jobs = 1000;
 
   // ---- Auth, TLS and transport limits (see common/auth.h) ----
   // Tokens per role and TLS (PEM contents); empty = open roles, no TLS.

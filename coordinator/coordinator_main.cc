@@ -60,6 +60,11 @@ int CoordinatorMain(int argc, char** argv) {
             "RESOURCE_EXHAUSTED");
   flags.Int("max-tasks-per-job", &max_tasks_per_job, 1, 1'000'000'000,
             "tasks one stage of a job may plan; a bigger job is refused");
+  int64_t keep_finished_jobs = static_cast<int64_t>(options.keep_finished_jobs);
+  flags.Int("keep-finished-jobs", &keep_finished_jobs, 1, 10'000'000,
+            "ended jobs kept for `result`, `failures` and `retry`; when one "
+            "more ends, the one that ended longest ago is forgotten (also "
+            "from the journal)");
   ServerAuthFlags auth_flags;
   AddServerAuthFlags(flags, &auth_flags);
   flags.Bool("insecure-allow-remote", &options.insecure_allow_remote,
@@ -97,6 +102,7 @@ int CoordinatorMain(int argc, char** argv) {
   options.verbose = !quiet;
   options.max_open_jobs = static_cast<uint64_t>(max_open_jobs);
   options.max_tasks_per_job = static_cast<uint64_t>(max_tasks_per_job);
+  options.keep_finished_jobs = static_cast<uint64_t>(keep_finished_jobs);
   options.max_message_bytes = static_cast<uint64_t>(max_message_mb) << 20;
   options.max_workers = static_cast<uint64_t>(max_workers);
   auto auth = LoadServerAuth(auth_flags);

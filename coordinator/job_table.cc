@@ -1,6 +1,8 @@
 // Job lookup by id and handle (see job_table.h).
 #include "coordinator/job_table.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace gridless {
@@ -16,6 +18,16 @@ JobRecord* JobTable::Add(std::unique_ptr<JobRecord> job) {
   by_handle_[raw->handle()] = raw;
   jobs_.push_back(std::move(job));
   return raw;
+}
+
+void JobTable::Remove(JobHandle handle) {
+  auto it = by_handle_.find(handle);
+  if (it == by_handle_.end()) return;
+  JobRecord* raw = it->second;
+  by_handle_.erase(it);
+  by_id_.erase(raw->id());
+  jobs_.erase(std::find_if(jobs_.begin(), jobs_.end(),
+                           [raw](const auto& j) { return j.get() == raw; }));
 }
 
 JobRecord* JobTable::Find(absl::string_view id) const {

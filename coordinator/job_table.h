@@ -1,9 +1,10 @@
 // The jobs a coordinator knows, by string id and by internal handle, in
-// submit order.  Owns the JobRecords; records are never removed, so pointers
-// stay valid for the table's lifetime.
+// submit order.  Owns the JobRecords; a pointer stays valid until Remove of
+// its job (ended jobs beyond --keep-finished-jobs are removed).
 //
-// Ids are "job-N" with N the handle (1, 2, ...).  A journal (issue 4) will
-// restore records with their ids and continue numbering after the largest.
+// Ids are "job-N" with N the handle (1, 2, ...), never reused: a journal
+// restores records with their ids, and numbering continues after the
+// largest id restored or reserved (ReserveThrough).
 //
 // Not thread-safe: the owner (the Scheduler) serializes calls.
 #ifndef GRIDLESS_COORDINATOR_JOB_TABLE_H_
@@ -29,6 +30,18 @@ class JobTable {
 
   // Stores a record (with a handle from NewHandle).  Returns it.
   JobRecord* Add(std::unique_ptr<JobRecord> job);
+
+  // Removes the job's record; its id stays used.
+  void Remove(JobHandle handle);
+  // Numbering continues above `handle` (ids of removed jobs a journal
+  // remembers).
+  void ReserveThrough(JobHandle handle) {
+    if (handle >= next_handle_) next_handle_ = handle + 1;
+  }
+  // Whether `handle` was handed out by this table (or reserved).
+  bool Issued(JobHandle handle) const {
+    return handle > 0 && handle < next_handle_;
+  }
 
   JobRecord* Find(absl::string_view id) const;
   JobRecord* Find(JobHandle handle) const;

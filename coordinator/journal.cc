@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-
 #include "absl/strings/str_cat.h"
 
 namespace gridless {
@@ -17,7 +16,18 @@ namespace {
 constexpr int kApplicationId = 0x47524C53;
 // 2: merged tasks are stored as one blob of records per job per commit
 // (task_batches), not one row per task.
-constexpr int kFormatVersion = 2;
+// 3: forgotten jobs (--keep-finished-jobs) are deleted; table `counters`
+// keeps the highest job number forgotten, so that numbering carries on.
+// A format-2 journal is upgraded in place (the table is added).
+constexpr int kFormatVersion = 3;
+constexpr int kOldestUpgradable = 2;
+
+constexpr const char* kCountersSchema = R"sql(
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+)sql";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
@@ -36,6 +46,10 @@ CREATE TABLE IF NOT EXISTS task_batches (
   records BLOB NOT NULL          -- TaskDone records, see EncodeTaskDone
 );
 CREATE INDEX IF NOT EXISTS task_batches_by_job ON task_batches (job_id);
+CREATE TABLE IF NOT EXISTS counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
 )sql";
 
 // RAII for a prepared statement.
@@ -151,7 +165,14 @@ struct Journal::Pending {
   absl::flat_hash_map<std::string, size_t> tasks_of;  // job_id -> tasks[i]
   size_t task_count = 0;
   std::vector<End> ends;
-  size_t size() const { return jobs.size() + task_count + ends.size(); }
+  struct Forget {
+    std::string job_id;
+    uint64_t number;
+  };
+  std::vector<Forget> forgets;
+  size_t size() const {
+    return jobs.size() + task_count + ends.size() + forgets.size();
+  }
   // Appends `later` (recorded after this) to this.
   void Append(Pending&& later) {
     for (Job& j : later.jobs) jobs.push_back(std::move(j));
@@ -166,6 +187,7 @@ struct Journal::Pending {
     }
     task_count += later.task_count;
     for (End& e : later.ends) ends.push_back(std::move(e));
+    for (Forget& f : later.forgets) forgets.push_back(std::move(f));
   }
 };
 
@@ -178,8 +200,8 @@ Journal::~Journal() {
 }
 
 absl::Status Journal::Error(const char* what) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "journal ", path_, ": ", what, ": ", sqlite3_errmsg(db_)));
+  return absl::FailedPreconditionError(
+      absl::StrCat("journal ", path_, ": ", what, ": ", sqlite3_errmsg(db_)));
 }
 
 absl::Status Journal::Exec(const char* sql) {
@@ -201,9 +223,9 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot open journal ", path, ": ", msg,
-        " (check the directory exists and is writable)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot open journal ", path, ": ", msg,
+                     " (check the directory exists and is writable)"));
   }
   std::unique_ptr<Journal> journal(new Journal(path, db));
   absl::MutexLock lock(&journal->db_mu_);
@@ -215,8 +237,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
     Statement s(db, "PRAGMA application_id");
     if (!s.ok() || sqlite3_step(s.get()) != SQLITE_ROW) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "journal ", path, " is not a Gridless journal (",
-          sqlite3_errmsg(db),
+          "journal ", path, " is not a Gridless journal (", sqlite3_errmsg(db),
           "); refusing to touch it: pass another --journal file or move it "
           "away"));
     }
@@ -241,10 +262,12 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
         " is a SQLite database of another program, not a Gridless journal; "
         "refusing to touch it: pass another --journal file"));
   }
-  if (objects > 0 && version < kFormatVersion) {
+  if (objects > 0 && version < kOldestUpgradable) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "journal ", path, " has format ", version, " of an older build; this "
-        "build reads format ", kFormatVersion,
+        "journal ", path, " has format ", version,
+        " of an older build; this "
+        "build reads format ",
+        kFormatVersion,
         ": finish its jobs with the older gridless-coordinator, or move the "
         "file away"));
   }
@@ -255,12 +278,21 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
   }
   if (auto s = journal->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
   if (auto s = journal->Exec("PRAGMA synchronous=NORMAL"); !s.ok()) return s;
+  if (objects > 0 && version < kFormatVersion) {
+    // 2 -> 3: add the counters table.
+    if (auto s = journal->Exec(kCountersSchema); !s.ok()) return s;
+    if (auto s = journal->Exec(
+            absl::StrCat("PRAGMA user_version=", kFormatVersion).c_str());
+        !s.ok()) {
+      return s;
+    }
+  }
   if (objects == 0) {
     if (auto s = journal->Exec(kSchema); !s.ok()) return s;
-    if (auto s = journal->Exec(absl::StrCat("PRAGMA application_id=",
-                                            kApplicationId, "; PRAGMA user_version=",
-                                            kFormatVersion)
-                                   .c_str());
+    if (auto s =
+            journal->Exec(absl::StrCat("PRAGMA application_id=", kApplicationId,
+                                       "; PRAGMA user_version=", kFormatVersion)
+                              .c_str());
         !s.ok()) {
       return s;
     }
@@ -309,6 +341,11 @@ void Journal::RecordJobReopen(const std::string& job_id) {
       {job_id, static_cast<int>(v1::JOB_STATE_RUNNING), "", "", 0});
 }
 
+void Journal::RecordJobForget(const std::string& job_id, uint64_t number) {
+  absl::MutexLock lock(&mu_);
+  pending_->forgets.push_back({job_id, number});
+}
+
 size_t Journal::pending() const {
   absl::MutexLock lock(&mu_);
   return pending_->size();
@@ -342,9 +379,10 @@ absl::Status Journal::Write(const Pending& batch) {
     return s;
   };
   {
-    Statement ins(db_,
-                  "INSERT OR IGNORE INTO jobs (job_id, spec, submitted_unix_ns, "
-                  "state) VALUES (?, ?, ?, ?)");
+    Statement ins(
+        db_,
+        "INSERT OR IGNORE INTO jobs (job_id, spec, submitted_unix_ns, "
+        "state) VALUES (?, ?, ?, ?)");
     if (!ins.ok()) return fail("prepare job insert");
     for (const auto& j : batch.jobs) {
       ins.BindText(1, j.job_id);
@@ -382,11 +420,41 @@ absl::Status Journal::Write(const Pending& batch) {
       if (del.Run() != SQLITE_DONE) return fail("drop task rows");
     }
   }
+  if (!batch.forgets.empty()) {
+    Statement del_tasks(db_, "DELETE FROM task_batches WHERE job_id = ?");
+    Statement del_job(db_, "DELETE FROM jobs WHERE job_id = ?");
+    Statement counter(db_,
+                      "INSERT INTO counters (name, value) VALUES "
+                      "('last_forgotten_job', ?) ON CONFLICT (name) DO UPDATE "
+                      "SET value = max(value, excluded.value)");
+    if (!del_tasks.ok() || !del_job.ok() || !counter.ok()) {
+      return fail("prepare job forget");
+    }
+    for (const auto& f : batch.forgets) {
+      del_tasks.BindText(1, f.job_id);
+      if (del_tasks.Run() != SQLITE_DONE) return fail("forget job tasks");
+      del_job.BindText(1, f.job_id);
+      if (del_job.Run() != SQLITE_DONE) return fail("forget job");
+      sqlite3_bind_int64(counter.get(), 1, static_cast<int64_t>(f.number));
+      if (counter.Run() != SQLITE_DONE) return fail("count forgotten job");
+    }
+  }
   if (auto s = Exec("COMMIT"); !s.ok()) {
     (void)Exec("ROLLBACK");
     return s;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Journal::LastForgottenJobNumber() {
+  absl::MutexLock lock(&db_mu_);
+  Statement q(db_,
+              "SELECT value FROM counters WHERE name = 'last_forgotten_job'");
+  if (!q.ok()) return Error("read counters");
+  const int rc = sqlite3_step(q.get());
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return Error("read counters");
+  return static_cast<uint64_t>(sqlite3_column_int64(q.get(), 0));
 }
 
 absl::StatusOr<std::vector<Journal::JobRecord>> Journal::Load() {
@@ -401,8 +469,8 @@ absl::StatusOr<std::vector<Journal::JobRecord>> Journal::Load() {
     JobRecord r;
     r.job_id = reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 0));
     if (!r.spec.ParseFromString(q.ColumnBytes(1))) {
-      return absl::DataLossError(absl::StrCat(
-          "journal ", path_, ": job ", r.job_id, " has a corrupt spec"));
+      return absl::DataLossError(absl::StrCat("journal ", path_, ": job ",
+                                              r.job_id, " has a corrupt spec"));
     }
     r.submitted = absl::FromUnixNanos(sqlite3_column_int64(q.get(), 2));
     r.state = static_cast<v1::JobState>(sqlite3_column_int(q.get(), 3));
@@ -436,11 +504,10 @@ absl::StatusOr<std::vector<Journal::JobRecord>> Journal::Load() {
     if (rc != SQLITE_DONE) return Error("read tasks");
     // By (stage, index); the first record of a task wins (a task merged
     // twice across a restart has the same partial anyway).
-    std::stable_sort(done.begin(), done.end(),
-                     [](const TaskDone& a, const TaskDone& b) {
-                       return std::tie(a.stage, a.index) <
-                              std::tie(b.stage, b.index);
-                     });
+    std::stable_sort(
+        done.begin(), done.end(), [](const TaskDone& a, const TaskDone& b) {
+          return std::tie(a.stage, a.index) < std::tie(b.stage, b.index);
+        });
     for (TaskDone& d : done) {
       if (!job.done.empty() && job.done.back().stage == d.stage &&
           job.done.back().index == d.index) {

@@ -7,8 +7,8 @@
 // coordinator's ticker calls it every 25 ms), so journaling costs one
 // transaction per batch, not per task; the merged tasks of one job in one
 // batch are a single row (a blob of records).  Recording never waits for a
-// commit in progress: Flush swaps the buffer out and writes without it.  A task whose
-// completion was not yet committed when the coordinator died simply runs
+// commit in progress: Flush swaps the buffer out and writes without it.  A task
+// whose completion was not yet committed when the coordinator died simply runs
 // again: tasks are deterministic, so the result is unchanged.
 //
 // Open refuses, with FAILED_PRECONDITION naming the file, a file that is not
@@ -73,6 +73,10 @@ class Journal {
   // A retried job runs again (its end is undone; tasks it merges from now
   // on are recorded again).
   void RecordJobReopen(const std::string& job_id);
+  // An ended job is forgotten (--keep-finished-jobs): its rows are deleted;
+  // `number` (N of job-N) is remembered so that a restarted coordinator
+  // never hands out its id again.
+  void RecordJobForget(const std::string& job_id, uint64_t number);
 
   // Commits everything buffered in one transaction.  Returns the write error
   // (e.g. disk full) naming the file; the buffer is kept for the next try.
@@ -83,6 +87,9 @@ class Journal {
   // Every job in the journal, in submission order, with the merged tasks of
   // the unfinished ones.
   absl::StatusOr<std::vector<JobRecord>> Load();
+  // The highest job number forgotten (0 when none): job numbering must
+  // carry on above it.
+  absl::StatusOr<uint64_t> LastForgottenJobNumber();
 
   const std::string& path() const { return path_; }
 
@@ -92,7 +99,8 @@ class Journal {
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   absl::Status Error(const char* what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   // Writes one batch in one transaction.
-  absl::Status Write(const Pending& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  absl::Status Write(const Pending& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
 
   const std::string path_;
   // db_mu_ serializes SQLite (Open, Flush, Load); mu_ guards only the

@@ -1,10 +1,10 @@
 #include "coordinator/journal.h"
 
+#include <sqlite3.h>
+
 #include <cstdio>
 #include <fstream>
 #include <thread>
-
-#include <sqlite3.h>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -115,9 +115,9 @@ TEST_F(JournalTest, RefusesANewerFormat) {
   { ASSERT_TRUE(Journal::Open(path_).ok()); }
   sqlite3* db;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto j = Journal::Open(path_);
   ASSERT_FALSE(j.ok());
@@ -150,13 +150,67 @@ TEST_F(JournalTest, RefusesAnOlderFormat) {
   { ASSERT_TRUE(Journal::Open(path_).ok()); }
   sqlite3* db;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=1", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "PRAGMA user_version=1", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto j = Journal::Open(path_);
   ASSERT_FALSE(j.ok());
   EXPECT_THAT(j.status().message(), HasSubstr("older build"));
+}
+
+TEST_F(JournalTest, ForgottenJobsAreDeletedAndTheirNumbersRemembered) {
+  {
+    auto j = Journal::Open(path_);
+    ASSERT_TRUE(j.ok());
+    EXPECT_EQ(*(*j)->LastForgottenJobNumber(), 0u);
+    google::protobuf::Struct result;
+    for (const char* id : {"job-1", "job-2", "job-3"}) {
+      (*j)->RecordJob(id, Spec("noop"), absl::FromUnixSeconds(1));
+      (*j)->RecordJobEnd(id, v1::JOB_STATE_SUCCEEDED, "", result, 1);
+    }
+    (*j)->RecordJob("job-4", Spec("noop"), absl::FromUnixSeconds(2));
+    (*j)->RecordTaskDone("job-4", {0, 0, "x", 1});
+    // Forgotten in the same commit they were recorded in, out of order.
+    (*j)->RecordJobForget("job-2", 2);
+    (*j)->RecordJobForget("job-1", 1);
+    ASSERT_TRUE((*j)->Flush().ok());
+  }
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok());
+  auto jobs = (*j)->Load();
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  ASSERT_EQ(jobs->size(), 2u);
+  EXPECT_EQ((*jobs)[0].job_id, "job-3");
+  EXPECT_EQ((*jobs)[1].job_id, "job-4");
+  EXPECT_EQ((*jobs)[1].done.size(), 1u);
+  EXPECT_EQ(*(*j)->LastForgottenJobNumber(), 2u);
+}
+
+// A format-2 journal (before forgetting existed) is upgraded in place and
+// keeps its jobs.
+TEST_F(JournalTest, UpgradesAFormat2Journal) {
+  {
+    auto j = Journal::Open(path_);
+    ASSERT_TRUE(j.ok());
+    (*j)->RecordJob("job-1", Spec("pi"), absl::FromUnixSeconds(100));
+    ASSERT_TRUE((*j)->Flush().ok());
+  }
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE counters; PRAGMA user_version=2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto j = Journal::Open(path_);
+  ASSERT_TRUE(j.ok()) << j.status();
+  auto jobs = (*j)->Load();
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ(*(*j)->LastForgottenJobNumber(), 0u);
+  (*j)->RecordJobForget("job-1", 1);
+  ASSERT_TRUE((*j)->Flush().ok());
+  EXPECT_EQ(*(*j)->LastForgottenJobNumber(), 1u);
 }
 
 TEST_F(JournalTest, UnwritableDirectoryIsAClearError) {

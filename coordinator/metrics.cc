@@ -54,6 +54,12 @@ std::string RenderMetrics(const CoordinatorMetrics& m) {
       "gridless_tasks_total{outcome=\"succeeded\"} ", m.tasks_succeeded, "\n",
       "gridless_tasks_total{outcome=\"retried\"} ", m.tasks_retried, "\n",
       "gridless_tasks_total{outcome=\"failed\"} ", m.tasks_failed, "\n");
+  absl::StrAppend(&out,
+                  "# HELP gridless_jobs_forgotten_total Ended jobs forgotten "
+                  "beyond --keep-finished-jobs.\n"
+                  "# TYPE gridless_jobs_forgotten_total counter\n"
+                  "gridless_jobs_forgotten_total ",
+                  m.jobs_forgotten, "\n");
   return out;
 }
 

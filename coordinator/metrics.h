@@ -37,6 +37,9 @@ struct CoordinatorMetrics {
   uint64_t tasks_succeeded = 0;
   uint64_t tasks_retried = 0;
   uint64_t tasks_failed = 0;
+  // Ended jobs dropped beyond --keep-finished-jobs (gridless_jobs counts
+  // only the jobs still known).
+  uint64_t jobs_forgotten = 0;
 };
 
 // Workers needed to run `tasks` (ready + delayed + running) at once with

@@ -133,9 +133,11 @@ absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
   return response;
 }
 
-absl::Status Scheduler::Restore(std::vector<Journal::JobRecord> jobs) {
+absl::Status Scheduler::Restore(std::vector<Journal::JobRecord> jobs,
+                                uint64_t last_forgotten_job) {
   std::lock_guard<std::mutex> lock(mu_);
   const absl::Time now = Now();
+  jobs_.ReserveThrough(last_forgotten_job);
   for (Journal::JobRecord& saved : jobs) {
     std::optional<JobHandle> handle = HandleOf(saved.job_id);
     if (!handle.has_value()) {
@@ -156,6 +158,7 @@ absl::Status Scheduler::Restore(std::vector<Journal::JobRecord> jobs) {
     if (saved.state != v1::JOB_STATE_RUNNING &&
         saved.state != v1::JOB_STATE_UNSPECIFIED) {
       jobs_.Add(ended(saved.state, saved.error));
+      NoteEnded(*handle);
       continue;
     }
     auto kind = options_.registry->Find(saved.spec.kind());
@@ -175,6 +178,7 @@ absl::Status Scheduler::Restore(std::vector<Journal::JobRecord> jobs) {
         options_.journal->RecordJobEnd(failed->id(), failed->state(),
                                        failed->error(), failed->result(), wall);
       }
+      NoteEnded(*handle);
       continue;
     }
     JobRecord* record = jobs_.Add(*std::move(job));
@@ -215,7 +219,7 @@ absl::StatusOr<v1::JobState> Scheduler::Cancel(absl::string_view job_id,
   std::lock_guard<std::mutex> lock(mu_);
   JobRecord* job = jobs_.Find(job_id);
   if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown job \"", job_id, "\""));
+    return JobNotFound(job_id);
   }
   if (!job->finished()) {
     job->Cancel(Now());
@@ -229,7 +233,7 @@ absl::StatusOr<v1::Progress> Scheduler::GetProgress(
   std::lock_guard<std::mutex> lock(mu_);
   const JobRecord* job = jobs_.Find(job_id);
   if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown job \"", job_id, "\""));
+    return JobNotFound(job_id);
   }
   return job->Progress(Now(), workers_.size());
 }
@@ -239,7 +243,7 @@ absl::StatusOr<v1::JobResult> Scheduler::GetResult(
   std::lock_guard<std::mutex> lock(mu_);
   const JobRecord* job = jobs_.Find(job_id);
   if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown job \"", job_id, "\""));
+    return JobNotFound(job_id);
   }
   v1::JobResult result;
   *result.mutable_progress() = job->Progress(Now(), workers_.size());
@@ -262,7 +266,7 @@ absl::StatusOr<v1::FailuresResponse> Scheduler::ListFailures(
   std::lock_guard<std::mutex> lock(mu_);
   const JobRecord* job = jobs_.Find(job_id);
   if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown job \"", job_id, "\""));
+    return JobNotFound(job_id);
   }
   v1::FailuresResponse response;
   response.set_job_id(job->id());
@@ -278,11 +282,17 @@ absl::StatusOr<v1::RetryResponse> Scheduler::Retry(absl::string_view job_id,
   std::lock_guard<std::mutex> lock(mu_);
   JobRecord* job = jobs_.Find(job_id);
   if (job == nullptr) {
-    return absl::NotFoundError(absl::StrCat("unknown job \"", job_id, "\""));
+    return JobNotFound(job_id);
   }
   auto tasks = job->Retry(Now());
   if (!tasks.ok()) return tasks.status();
   ++open_jobs_;
+  // Running again: not among the ended jobs to forget.
+  if (auto seq = end_sequence_.find(job->handle());
+      seq != end_sequence_.end()) {
+    ended_.erase(seq->second);
+    end_sequence_.erase(seq);
+  }
   QueueTasks(job, *tasks);
   if (options_.journal != nullptr) options_.journal->RecordJobReopen(job->id());
   events->tasks_ready = !tasks->empty();
@@ -745,6 +755,42 @@ void Scheduler::OnJobFinished(JobRecord* job, SchedulerEvents* events) {
                                    job->result(), p.wall_seconds());
   }
   job_finished_.notify_all();
+  NoteEnded(job->handle());  // may forget older jobs, never this one
+}
+
+void Scheduler::NoteEnded(JobHandle handle) {
+  if (auto seq = end_sequence_.find(handle); seq != end_sequence_.end()) {
+    ended_.erase(seq->second);
+  }
+  end_sequence_[handle] = next_end_sequence_;
+  ended_.emplace(next_end_sequence_++, handle);
+  const uint64_t keep = std::max<uint64_t>(1, options_.keep_finished_jobs);
+  while (ended_.size() > keep) {
+    const JobHandle oldest = ended_.begin()->second;
+    ended_.erase(ended_.begin());
+    end_sequence_.erase(oldest);
+    const JobRecord* job = jobs_.Find(oldest);
+    if (job == nullptr || !job->finished()) continue;
+    if (options_.journal != nullptr) {
+      options_.journal->RecordJobForget(job->id(), oldest);
+    }
+    jobs_.Remove(oldest);
+    ++jobs_forgotten_;
+  }
+}
+
+absl::Status Scheduler::JobNotFound(absl::string_view job_id) const {
+  std::optional<JobHandle> handle = HandleOf(job_id);
+  if (handle.has_value() && jobs_.Issued(*handle)) {
+    return absl::NotFoundError(absl::StrCat(
+        "job \"", job_id,
+        "\" ended and was forgotten: this coordinator keeps the last ",
+        std::max<uint64_t>(1, options_.keep_finished_jobs),
+        " finished jobs (raise --keep-finished-jobs to keep more)"));
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "unknown job \"", job_id,
+      "\" (`gridless jobs` lists the jobs this coordinator knows)"));
 }
 
 std::string Scheduler::WorkerName(WorkerId id) const {
@@ -790,6 +836,7 @@ CoordinatorMetrics Scheduler::Metrics() const {
   m.tasks_succeeded = tasks_succeeded_;
   m.tasks_retried = tasks_retried_;
   m.tasks_failed = tasks_failed_;
+  m.jobs_forgotten = jobs_forgotten_;
   return m;
 }
 

@@ -55,12 +55,13 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
@@ -100,6 +101,11 @@ struct SchedulerOptions {
   // Limits against floods: unfinished jobs at once, and tasks per stage.
   uint64_t max_open_jobs = 1000;
   uint64_t max_tasks_per_job = 10'000'000;
+  // Ended jobs kept for result/failures/retry (at least 1): when one more
+  // ends, the one that ended longest ago is forgotten, in memory and in the
+  // journal (like Slurm's MaxJobCount/MinJobAge).  Its id is never reused;
+  // asking for it says it was forgotten.
+  uint64_t keep_finished_jobs = 1000;
   // Speculative execution never starts a backup before a task has run this
   // long, whatever the median.
   absl::Duration min_speculation_delay = absl::Seconds(1);
@@ -144,7 +150,10 @@ class Scheduler {
   // the rest queued; ids and numbering carry on.  A job whose kind is not
   // registered any more, or whose plan now fails, is restored FAILED with
   // the reason.  INVALID_ARGUMENT for a job id that is not "job-N".
-  absl::Status Restore(std::vector<Journal::JobRecord> jobs);
+  // Numbering continues above `last_forgotten_job` too
+  // (Journal::LastForgottenJobNumber).
+  absl::Status Restore(std::vector<Journal::JobRecord> jobs,
+                       uint64_t last_forgotten_job = 0);
 
   // ---- Jobs (JobService) ----
 
@@ -249,6 +258,12 @@ class Scheduler {
   // Cleans up after a job reached a final state.
   void OnJobFinished(JobRecord* job, SchedulerEvents* events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The job ended (now, or before a restart): it is the newest ended job;
+  // the oldest beyond keep_finished_jobs are forgotten.
+  void NoteEnded(JobHandle handle) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // NOT_FOUND for `job_id`: unknown, or ended and forgotten.
+  absl::Status JobNotFound(absl::string_view job_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string WorkerName(WorkerId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t MaxAttemptsFor(const v1::JobSpec& spec) const;
 
@@ -274,6 +289,12 @@ class Scheduler {
   uint64_t tasks_failed_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t ignored_results_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t open_jobs_ ABSL_GUARDED_BY(mu_) = 0;
+  // Ended jobs in the order they ended (key: end sequence), and each one's
+  // key, for forgetting the oldest (keep_finished_jobs).
+  absl::btree_map<uint64_t, JobHandle> ended_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<JobHandle, uint64_t> end_sequence_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_end_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t jobs_forgotten_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<TaskKey> scratch_ ABSL_GUARDED_BY(mu_);
   // Stragglers waiting for a backup lease, and the set of them.
   std::deque<TaskKey> backups_wanted_ ABSL_GUARDED_BY(mu_);

@@ -8,6 +8,7 @@
 
 #include "coordinator/journal.h"
 #include "coordinator/scheduler_fixture.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace gridless {
@@ -408,6 +409,78 @@ TEST_F(SchedulerReliabilityTest, LimitsOnOpenJobsAndTasks) {
   SucceedAll(1, Take(1, 10));
   EXPECT_EQ(State(id), v1::JOB_STATE_SUCCEEDED);
   EXPECT_TRUE(sched_->Submit(Spec("concat", 2)).ok());
+}
+
+// Ended jobs beyond keep_finished_jobs are forgotten, oldest end first; a
+// retried job is not forgotten while it runs again; ids are never reused,
+// across a restart on the journal too.
+TEST_F(SchedulerReliabilityTest, KeepsOnlyTheLastFinishedJobs) {
+  const std::string path =
+      (std::filesystem::path(::testing::TempDir()) / "forget.journal").string();
+  std::filesystem::remove(path);
+  auto journal = Journal::Open(path);
+  ASSERT_TRUE(journal.ok()) << journal.status();
+  Reset([&](SchedulerOptions& o) {
+    o.keep_finished_jobs = 2;
+    o.journal = journal->get();
+  });
+  sched_->WorkerConnected(1, "w1", 64);
+  // job-1 fails (a dead letter), then job-2 and job-3 succeed.
+  v1::JobSpec failing = Spec("concat", 2);
+  failing.set_max_attempts(1);
+  const std::string first = Submit(failing);
+  v1::TaskBatch b = Take(1, 10);
+  Send(1, {Ok(b.tasks(0)), Err(b.tasks(1), absl::StatusCode::kInternal, "x")});
+  ASSERT_NE(State(first), v1::JOB_STATE_RUNNING);
+  const std::string second = Submit(Spec("concat", 2));
+  SucceedAll(1, Take(1, 10));
+  // Retrying job-1 takes it off the ended list: job-3's end forgets job-2,
+  // the oldest job that is still ended.
+  SchedulerEvents ev;
+  ASSERT_TRUE(sched_->Retry(first, &ev).ok());
+  const std::string third = Submit(Spec("concat", 2));
+  SucceedAll(1, Take(1, 10));  // job-1's task and job-3's
+  EXPECT_EQ(State(first), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(State(third), v1::JOB_STATE_SUCCEEDED);
+  auto gone = sched_->GetResult(second);
+  ASSERT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(gone.status().message()),
+              ::testing::HasSubstr("forgotten"));
+  EXPECT_THAT(std::string(gone.status().message()),
+              ::testing::HasSubstr("--keep-finished-jobs"));
+  EXPECT_THAT(std::string(sched_->GetResult("job-99").status().message()),
+              ::testing::HasSubstr("unknown job"));
+  EXPECT_EQ(sched_->ListJobs().jobs_size(), 2);
+  EXPECT_EQ(sched_->Metrics().jobs_forgotten, 1u);
+  // One more end forgets the oldest end (job-1 ended after job-3's submit,
+  // but before job-3 ended: job-1's end is older).
+  const std::string fourth = Submit(Spec("concat", 1));
+  SucceedAll(1, Take(1, 10));
+  EXPECT_EQ(sched_->GetResult(first).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(sched_->GetResult(third).ok());
+  EXPECT_TRUE(sched_->GetResult(fourth).ok());
+  ASSERT_TRUE((*journal)->Flush().ok());
+  journal->reset();
+
+  // A restart: the journal holds only the kept jobs, numbering carries on
+  // above every id handed out (job-4), not only the ones kept.
+  auto reopened = Journal::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto jobs = (*reopened)->Load();
+  ASSERT_TRUE(jobs.ok()) << jobs.status();
+  ASSERT_EQ(jobs->size(), 2u);
+  Reset([&](SchedulerOptions& o) {
+    o.keep_finished_jobs = 2;
+    o.journal = reopened->get();
+  });
+  ASSERT_TRUE(
+      sched_->Restore(*std::move(jobs), *(*reopened)->LastForgottenJobNumber())
+          .ok());
+  EXPECT_EQ(State(fourth), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_THAT(std::string(sched_->GetResult(second).status().message()),
+              ::testing::HasSubstr("forgotten"));
+  EXPECT_EQ(Submit(Spec("concat", 1)), "job-5");
 }
 
 TEST_F(SchedulerReliabilityTest, CancelKeepsWhatWasMerged) {
