@@ -1,4 +1,4 @@
-// HOST:PORT parsing and listening sockets (see address.h).
+// Listening sockets on a HOST:PORT (see address.h).
 #include "coordinator/address.h"
 
 #include <netdb.h>
@@ -8,55 +8,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace gridless {
-
-absl::StatusOr<HostPort> ParseHostPort(absl::string_view text,
-                                       absl::string_view what) {
-  auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " \"", text, "\": ", why,
-                     "; expected HOST:PORT such as 127.0.0.1:7070"));
-  };
-  HostPort out;
-  absl::string_view port;
-  if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == absl::string_view::npos) return bad("missing ']'");
-    out.host = std::string(text.substr(1, close - 1));
-    if (close + 1 >= text.size() || text[close + 1] != ':') {
-      return bad("missing ':PORT' after ']'");
-    }
-    port = text.substr(close + 2);
-  } else {
-    const size_t colon = text.rfind(':');
-    if (colon == absl::string_view::npos) return bad("missing ':PORT'");
-    out.host = std::string(text.substr(0, colon));
-    if (out.host.find(':') != std::string::npos) {
-      return bad("an IPv6 host must be in brackets, e.g. [::1]:7070");
-    }
-    port = text.substr(colon + 1);
-  }
-  if (out.host.empty()) return bad("missing HOST");
-  int value = 0;
-  if (port.empty() || port.find_first_not_of("0123456789") != port.npos ||
-      !absl::SimpleAtoi(port, &value) || value > 65535) {
-    return bad(
-        absl::StrCat("port \"", port, "\" is not a number in [0, 65535]"));
-  }
-  out.port = value;
-  return out;
-}
-
-std::string FormatHostPort(absl::string_view host, int port) {
-  if (host.find(':') != absl::string_view::npos) {
-    return absl::StrCat("[", host, "]:", port);
-  }
-  return absl::StrCat(host, ":", port);
-}
 
 absl::StatusOr<int> ListenTcp(const HostPort& address, absl::string_view what,
                               int* bound_port) {

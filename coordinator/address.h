@@ -1,35 +1,18 @@
-// HOST:PORT addresses given on the command line: parsing, formatting, and a
-// bind check that turns "cannot listen there" into one clear error before a
-// server library gets to log its own.
-//
-// Accepted: "127.0.0.1:7070", "localhost:0", "0.0.0.0:80", "[::1]:7070".
+// Listening on a HOST:PORT given on the command line (parsed with
+// ParseHostPort, common/address.h): a bind check that turns "cannot listen
+// there" into one clear error before a server library gets to log its own.
 // Port 0 means "pick a free port".
 //
-// Thread-safe (pure functions; CheckBindable opens and closes a socket).
+// Thread-safe (no shared state; each call opens its own socket).
 #ifndef GRIDLESS_COORDINATOR_ADDRESS_H_
 #define GRIDLESS_COORDINATOR_ADDRESS_H_
-
-#include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/address.h"
 
 namespace gridless {
-
-struct HostPort {
-  std::string host;  // without brackets
-  int port = 0;
-};
-
-// INVALID_ARGUMENT naming `what` (e.g. "--listen"), the text and what was
-// expected.
-absl::StatusOr<HostPort> ParseHostPort(absl::string_view text,
-                                       absl::string_view what);
-
-// "host:port", with brackets around an IPv6 host.
-std::string FormatHostPort(absl::string_view host, int port);
 
 // Opens a TCP socket listening on `address` (SO_REUSEADDR, not
 // SO_REUSEPORT, so that a port in use is refused).  Returns the descriptor,

@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "worker/address.h"
-#include "worker/backoff.h"
+#include "common/address.h"
+#include "common/backoff.h"
 #include "worker/session.h"
 #include "worker/task_executor.h"
 #include "worker/worker_log.h"
@@ -138,7 +138,7 @@ absl::Status RunWorker(const WorkerOptions& options, std::atomic<bool>* drain) {
       int64_t{config.slots} * options.prefetch_per_slot / 4, 1, 1024));
   TaskExecutor executor(executor_options);
 
-  Backoff backoff(kBackoffInitial, kBackoffMax, seed);
+  Backoff backoff(kBackoffInitial, kBackoffMax, seed, Backoff::Jitter::kEqual);
   absl::Time unreachable_since = absl::Now();
   for (;;) {
     if (drain->load()) return absl::OkStatus();  // Nothing is held.

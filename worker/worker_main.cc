@@ -11,8 +11,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/address.h"
 #include "common/flags.h"
-#include "worker/address.h"
 #include "worker/worker.h"
 
 namespace gridless {

@@ -7,7 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "jobs/loan/absl_sv.h"
+#include "common/sv.h"
 #include "jobs/loan/tape_builder.h"
 
 namespace gridless::loan {

@@ -4,7 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "jobs/loan/absl_sv.h"
+#include "common/sv.h"
 #include "jobs/loan/tape.h"
 #include "jobs/loan/tape_builder.h"
 

@@ -5,7 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "jobs/loan/absl_sv.h"
+#include "common/sv.h"
 
 namespace gridless::loan {
 

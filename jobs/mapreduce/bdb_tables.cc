@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "jobs/mapreduce/sv.h"
+#include "common/sv.h"
 #include "jobs/random.h"
 
 namespace gridless::mapreduce {

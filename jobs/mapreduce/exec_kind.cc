@@ -32,13 +32,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/mapreduce/byte_codec.h"
 #include "jobs/mapreduce/file_util.h"
 #include "jobs/mapreduce/input_splits.h"
 #include "jobs/mapreduce/lost_map_tasks.h"
 #include "jobs/mapreduce/subprocess.h"
-#include "jobs/mapreduce/sv.h"
 
 namespace gridless {
 namespace mapreduce {

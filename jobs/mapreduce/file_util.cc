@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "jobs/mapreduce/sv.h"
+#include "common/sv.h"
 
 namespace gridless::mapreduce {
 namespace {

@@ -9,8 +9,8 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "common/sv.h"
 #include "jobs/mapreduce/file_util.h"
-#include "jobs/mapreduce/sv.h"
 
 namespace gridless::mapreduce {
 namespace {

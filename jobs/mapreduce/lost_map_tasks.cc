@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "jobs/mapreduce/sv.h"
+#include "common/sv.h"
 
 namespace gridless::mapreduce {
 namespace {

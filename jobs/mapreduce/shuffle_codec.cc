@@ -1,8 +1,8 @@
 #include "jobs/mapreduce/shuffle_codec.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/sv.h"
 #include "jobs/mapreduce/byte_codec.h"
-#include "jobs/mapreduce/sv.h"
 
 namespace gridless::mapreduce {
 namespace {

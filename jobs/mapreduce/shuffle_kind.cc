@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/sv.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "jobs/mapreduce/file_util.h"
@@ -16,7 +17,6 @@
 #include "jobs/mapreduce/shuffle_codec.h"
 #include "jobs/mapreduce/stable_hash.h"
 #include "jobs/mapreduce/store.h"
-#include "jobs/mapreduce/sv.h"
 
 namespace gridless::mapreduce {
 namespace {

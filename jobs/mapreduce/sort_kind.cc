@@ -15,11 +15,11 @@
 #include <queue>
 
 #include "absl/strings/str_cat.h"
+#include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/mapreduce/file_util.h"
 #include "jobs/mapreduce/shuffle_kind.h"
 #include "jobs/mapreduce/sort_records.h"
-#include "jobs/mapreduce/sv.h"
 
 namespace gridless {
 namespace mapreduce {

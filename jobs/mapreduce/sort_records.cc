@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/sv.h"
 #include "jobs/mapreduce/input_splits.h"
-#include "jobs/mapreduce/sv.h"
 #include "jobs/random.h"
 
 namespace gridless::mapreduce {

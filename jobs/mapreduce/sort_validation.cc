@@ -9,11 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/sv.h"
 #include "jobs/mapreduce/crc32c.h"
 #include "jobs/mapreduce/file_util.h"
 #include "jobs/mapreduce/input_splits.h"
 #include "jobs/mapreduce/sort_records.h"
-#include "jobs/mapreduce/sv.h"
 
 namespace gridless::mapreduce {
 

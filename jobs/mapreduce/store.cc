@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/sv.h"
 #include "jobs/mapreduce/file_store.h"
-#include "jobs/mapreduce/sv.h"
 
 namespace gridless::mapreduce {
 namespace {

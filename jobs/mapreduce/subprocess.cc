@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "jobs/mapreduce/sv.h"
+#include "common/sv.h"
 
 extern char** environ;
 

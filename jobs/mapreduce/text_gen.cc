@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "jobs/mapreduce/sv.h"
+#include "common/sv.h"
 #include "jobs/random.h"
 
 namespace gridless::mapreduce {

@@ -18,11 +18,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/mapreduce/byte_codec.h"
 #include "jobs/mapreduce/shuffle_kind.h"
 #include "jobs/mapreduce/stable_hash.h"
-#include "jobs/mapreduce/sv.h"
 #include "jobs/mapreduce/text_runs.h"
 
 namespace gridless {
