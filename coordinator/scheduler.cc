@@ -347,7 +347,7 @@ SchedulerEvents Scheduler::WorkerDisconnected(WorkerId id) {
   const absl::Status why = absl::UnavailableError(absl::StrCat(
       "worker ", WorkerName(id), " disconnected while running it"));
   for (const Lease& lease : leases_.Release(id)) {
-    OnLeaseLost(lease, why, now, &events);
+    OnWorkerLost(lease, why, now, &events);
   }
   if (auto it = workers_.find(id); it != workers_.end()) {
     if (!workers_.empty()) {
@@ -414,8 +414,8 @@ size_t Scheduler::TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch) {
   if (w == workers_.end() || max == 0) return 0;
   const absl::Time now = Now();
   ready_.ReleaseDue(now);
-  size_t taken = 0;
   size_t bytes = 0;
+  size_t taken = TakeSuspects(id, max, now, batch, &bytes);
   JobHandle cached_handle = 0;
   JobRecord* job = nullptr;
   while (taken < max && bytes < kMaxBatchBytes && ready_.ready() > 0) {
@@ -445,12 +445,21 @@ size_t Scheduler::TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch) {
         continue;
       }
       if (leases_.Leased(key)) continue;
+      if (!repair && suspects_.contains(key)) {
+        // Its backoff is over: it waits for a worker with suspect room.
+        suspect_queue_.push_back(key);
+        continue;
+      }
       const uint32_t attempt = repair ? job->StartRepairAttempt(key.index)
                                       : job->StartAttempt(key.index);
       leases_.Grant(key, id, attempt, now);
       bytes += AppendTask(id, job, key, attempt, batch);
       ++taken;
     }
+  }
+  // Suspects the loop above moved out of the ready queue.
+  if (taken < max && !suspect_queue_.empty()) {
+    taken += TakeSuspects(id, max - taken, now, batch, &bytes);
   }
   if (taken < max && !backups_wanted_.empty()) {
     taken += TakeBackups(id, max - taken, now, batch);
@@ -517,6 +526,7 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
       continue;
     }
     job->EndAttempt();
+    ClearSuspect(id, key);
     const bool ok = r.outcome_case() == v1::TaskResult::kPartial;
     if (key.stage != job->stage()) {
       // A repair of the previous stage: its partial was merged long ago.
@@ -579,6 +589,8 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
     }
     OnAttemptFailed(job, *lease, error, now, &events);
   }
+  // A slot freed up: a worker may take a waiting suspect now.
+  if (!suspect_queue_.empty()) events.tasks_ready = true;
   return events;
 }
 
@@ -593,11 +605,18 @@ SchedulerEvents Scheduler::ReturnTasks(WorkerId id,
     std::optional<Lease> lease = leases_.Complete(key, id, ref.attempt());
     if (!lease.has_value() || job->finished()) continue;
     job->EndAttempt();
+    if (auto w = workers_.find(id); w != workers_.end()) {
+      w->second.suspects.erase(key);  // unstarted: still a suspect
+    }
     if (key.stage == job->stage()) {
       job->UndoAttempt(key.index);
       if (leases_.Leased(key)) continue;  // its twin still runs
     }
-    ready_.Push(key);
+    if (suspects_.contains(key)) {
+      suspect_queue_.push_back(key);
+    } else {
+      ready_.Push(key);
+    }
     events.tasks_ready = true;
   }
   return events;
@@ -625,14 +644,21 @@ SchedulerEvents Scheduler::Tick(absl::Time now) {
           "; the lease was taken back (raise task_timeout_s if the task "
           "needs longer)"));
     }
-    OnLeaseLost(e.lease, why, now, &events);
+    if (e.reason == LeaseTable::ExpiryReason::kWorkerSilent) {
+      OnWorkerLost(e.lease, why, now, &events);
+    } else {
+      OnLeaseLost(e.lease, why, now, &events);
+    }
   }
   if (now >= next_straggler_check_) {
     next_straggler_check_ = now + kStragglerScanInterval;
     FindStragglers(now, &events);
   }
   ready_.ReleaseDue(now);
-  if (ready_.ready() > 0 || !backups_wanted_.empty()) events.tasks_ready = true;
+  if (ready_.ready() > 0 || !backups_wanted_.empty() ||
+      !suspect_queue_.empty()) {
+    events.tasks_ready = true;
+  }
   return events;
 }
 
@@ -664,6 +690,78 @@ void Scheduler::QueueTasks(JobRecord* job,
                            const std::vector<uint64_t>& indices) {
   for (uint64_t i : indices) {
     ready_.Push(TaskKey{job->handle(), job->stage(), i});
+  }
+}
+
+void Scheduler::OnWorkerLost(const Lease& lease, const absl::Status& why,
+                             absl::Time now, SchedulerEvents* events) {
+  JobRecord* job = jobs_.Find(lease.task.job);
+  if (job == nullptr || job->finished()) return;
+  bool held_as_suspect = false;
+  if (auto w = workers_.find(lease.worker); w != workers_.end()) {
+    held_as_suspect = w->second.suspects.erase(lease.task) > 0;
+  }
+  if (held_as_suspect || lease.task.stage != job->stage()) {
+    // Charged (a repair of the previous stage is charged as before).
+    OnLeaseLost(lease, why, now, events);
+    return;
+  }
+  job->EndAttempt();
+  job->UndoAttempt(lease.task.index);
+  ++tasks_retried_;
+  job->CountRetry();
+  if (leases_.Leased(lease.task)) return;  // its twin still runs
+  suspects_.insert(lease.task);
+  suspect_queue_.push_back(lease.task);
+  events->tasks_ready = true;
+}
+
+size_t Scheduler::TakeSuspects(WorkerId id, size_t max, absl::Time now,
+                               v1::TaskBatch* batch, size_t* bytes) {
+  WorkerInfo& w = workers_[id];
+  size_t taken = 0;
+  if (suspect_queue_.empty()) return 0;
+  // Forget suspects this worker no longer holds (merged elsewhere, revoked,
+  // timed out, their job ended).
+  absl::erase_if(w.suspects, [&](const TaskKey& k) {
+    const Lease* lease = leases_.Find(k);
+    return lease == nullptr || lease->worker != id;
+  });
+  // Only into free slots: a suspect must run at once, not wait behind the
+  // worker's prefetched tasks, or a death caused by one of those would be
+  // blamed on it.  It leads the batch, so it starts first.
+  const size_t slots = std::max(1u, w.slots);
+  const size_t held = leases_.leases_of(id);
+  const size_t room = held >= slots ? 0 : slots - held;
+  // One pass over the queue at most.  Entries that are stale, or leased, or
+  // waiting for a repair are dropped: such a task comes back through the
+  // ready queue, which sends suspects here.
+  for (size_t n = suspect_queue_.size();
+       n > 0 && taken < max && taken < room && w.suspects.size() < slots; --n) {
+    const TaskKey key = suspect_queue_.front();
+    suspect_queue_.pop_front();
+    JobRecord* job = jobs_.Find(key.job);
+    if (!suspects_.contains(key)) continue;
+    if (job == nullptr || job->finished() || key.stage != job->stage() ||
+        key.index >= job->stage_tasks() || job->merged(key.index) ||
+        job->dead(key.index)) {
+      suspects_.erase(key);
+      continue;
+    }
+    if (leases_.Leased(key) || job->waiting_for_repair(key.index)) continue;
+    const uint32_t attempt = job->StartAttempt(key.index);
+    leases_.Grant(key, id, attempt, now);
+    w.suspects.insert(key);
+    *bytes += AppendTask(id, job, key, attempt, batch);
+    ++taken;
+  }
+  return taken;
+}
+
+void Scheduler::ClearSuspect(WorkerId id, const TaskKey& task) {
+  if (suspects_.erase(task) == 0) return;
+  if (auto w = workers_.find(id); w != workers_.end()) {
+    w->second.suspects.erase(task);
   }
 }
 
@@ -745,6 +843,11 @@ void Scheduler::DeadLetter(JobRecord* job, uint64_t index, std::string error,
 
 void Scheduler::OnJobFinished(JobRecord* job, SchedulerEvents* events) {
   ready_.RemoveJob(job->handle());
+  if (!suspects_.empty()) {
+    absl::erase_if(suspects_, [h = job->handle()](const TaskKey& k) {
+      return k.job == h;
+    });
+  }
   leases_.RemoveJob(job->handle());
   for (auto& [id, w] : workers_) w.seen_jobs.erase(job->handle());
   events->ended_jobs.push_back(EndedJob{job->id(), job->state(), job->error()});
@@ -803,7 +906,7 @@ std::string Scheduler::WorkerName(WorkerId id) const {
 CoordinatorMetrics Scheduler::Metrics() const {
   std::lock_guard<std::mutex> lock(mu_);
   CoordinatorMetrics m;
-  m.queue_depth = ready_.ready();
+  m.queue_depth = ready_.ready() + suspect_queue_.size();
   m.delayed_tasks = ready_.delayed();
   m.running_tasks = leases_.size();
   m.workers = workers_.size();

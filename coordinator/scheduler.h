@@ -5,9 +5,19 @@
 // messages and call it.
 //
 // Failure policy:
-//  * A failed attempt, an expired lease and a lease lost with its worker all
-//    count an attempt and go back to the queue after a backoff
-//    (base * 2^(attempt-1), capped, full jitter).
+//  * A failed attempt and a timed-out lease count an attempt and go back to
+//    the queue after a backoff (base * 2^(attempt-1), capped, full jitter).
+//  * Suspects.  When a worker dies (stream gone, or silent past the lease
+//    timeout) the coordinator cannot tell which of its leased tasks killed
+//    it: workers prefetch up to 256 tasks per slot.  So its leases go back
+//    at once without counting an attempt, as suspects, and a worker is
+//    given at most `slots` suspects at a time, ahead of its other tasks.
+//    When a worker holding suspects dies, those suspects are charged the
+//    attempt (retried, or dead-lettered at max_attempts) and the rest of
+//    its leases become suspects.  A task that crashes its worker is so
+//    dead-lettered after max_attempts + 1 crashes, while its queue
+//    neighbours and the tasks of a machine that died for reasons of its own
+//    lose nothing.  A suspect that returns any result is cleared.
 //  * A task whose attempt number reached the job's max_attempts, or whose
 //    error is permanent (not IsRetryable), is dead-lettered with the record
 //    of every failed attempt (error, worker, duration); the job's failure
@@ -223,6 +233,8 @@ class Scheduler {
     uint32_t slots = 0;
     // Jobs whose JobDefinition this stream has been sent.
     absl::flat_hash_set<JobHandle> seen_jobs;
+    // Suspects leased to this worker (at most `slots`).
+    absl::flat_hash_set<TaskKey> suspects;
   };
 
   absl::Time Now() const { return clock_->Now(); }
@@ -231,6 +243,18 @@ class Scheduler {
   void OnAttemptFailed(JobRecord* job, const Lease& lease,
                        const absl::Status& error, absl::Time now,
                        SchedulerEvents* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A lease lost with its worker (disconnected or silent): charged if it
+  // was one of the worker's suspects, else requeued free as a suspect.
+  void OnWorkerLost(const Lease& lease, const absl::Status& why, absl::Time now,
+                    SchedulerEvents* events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Leases queued suspects to worker `id` up to its free suspect room and
+  // `max`; returns how many (bytes added to *bytes).
+  size_t TakeSuspects(WorkerId id, size_t max, absl::Time now,
+                      v1::TaskBatch* batch, size_t* bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The task is no longer a suspect (it returned a result).
+  void ClearSuspect(WorkerId id, const TaskKey& task)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A current-stage task exhausted its attempts or failed permanently.
   void DeadLetter(JobRecord* job, uint64_t index, std::string error,
@@ -296,6 +320,10 @@ class Scheduler {
   uint64_t next_end_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t jobs_forgotten_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<TaskKey> scratch_ ABSL_GUARDED_BY(mu_);
+  // Tasks whose worker died while they were leased (see "Suspects"), and
+  // the queue of those waiting for a worker (stale entries are skipped).
+  absl::flat_hash_set<TaskKey> suspects_ ABSL_GUARDED_BY(mu_);
+  std::deque<TaskKey> suspect_queue_ ABSL_GUARDED_BY(mu_);
   // Stragglers waiting for a backup lease, and the set of them.
   std::deque<TaskKey> backups_wanted_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<TaskKey> backup_pending_ ABSL_GUARDED_BY(mu_);

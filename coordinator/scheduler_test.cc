@@ -93,7 +93,10 @@ TEST_F(SchedulerTest, BadSpecsAreInvalidArgument) {
   EXPECT_TRUE(sched_->ListJobs().jobs().empty());
 }
 
-TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedAfterBackoffWithAnAttemptCounted) {
+// A worker silent past the lease timeout is presumed dead: its lease goes
+// back at once, without an attempt, as a suspect; a late result of the
+// expired lease is ignored.
+TEST_F(SchedulerTest, SilentWorkersLeaseIsRequeuedAtOnceAsASuspect) {
   const std::string id = Submit(Spec("concat", 2));
   sched_->WorkerConnected(1, "w1", 1);
   sched_->WorkerConnected(2, "w2", 1);
@@ -104,56 +107,53 @@ TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedAfterBackoffWithAnAttemptCounted) {
   clock_.Advance(absl::Seconds(1));
   SchedulerEvents ev = sched_->Tick(clock_.Now());
   EXPECT_TRUE(ev.ended_jobs.empty());
+  EXPECT_TRUE(ev.tasks_ready);
   auto p = *sched_->GetProgress(id);
   EXPECT_EQ(p.tasks().retried(), 1u);
   EXPECT_EQ(p.tasks().running(), 1u);
   CoordinatorMetrics m = sched_->Metrics();
-  EXPECT_EQ(m.delayed_tasks, 1u);  // waiting for its backoff
-  EXPECT_EQ(m.queue_depth, 0u);
+  EXPECT_EQ(m.delayed_tasks, 0u);  // no backoff: not the task's fault
+  EXPECT_EQ(m.queue_depth, 1u);
   EXPECT_EQ(m.tasks_retried, 1u);
-  // The backoff of attempt 1 is at most the base (100 ms).
-  clock_.Advance(absl::Milliseconds(100));
-  ev = sched_->Tick(clock_.Now());
-  EXPECT_TRUE(ev.tasks_ready);
+  // A suspect goes only into a free slot: w2's one slot runs task 1.
+  EXPECT_EQ(Take(2, 10).tasks_size(), 0);
+  SucceedAll(2, b2);
   v1::TaskBatch again = Take(2, 10);
   ASSERT_EQ(again.tasks_size(), 1);
   EXPECT_EQ(again.tasks(0).task_index(), 0u);
-  EXPECT_EQ(again.tasks(0).attempt(), 2u);
+  EXPECT_EQ(again.tasks(0).attempt(), 1u);
   // The late result of the expired lease is ignored; the new one counts.
   Send(1, {Ok(b1.tasks(0))});
   EXPECT_EQ(sched_->ignored_results(), 1u);
-  EXPECT_EQ(sched_->GetProgress(id)->tasks().succeeded(), 0u);
+  EXPECT_EQ(sched_->GetProgress(id)->tasks().succeeded(), 1u);  // task 1 only
   SucceedAll(2, again);
-  SucceedAll(2, b2);
   EXPECT_EQ(State(id), v1::JOB_STATE_SUCCEEDED);
   EXPECT_EQ(sched_->GetResult(id)->result().fields().at("value").string_value(),
             "0,1");
 }
 
-TEST_F(SchedulerTest, DisconnectRequeuesAllLeasesAtOnce) {
+TEST_F(SchedulerTest, DisconnectRequeuesAllLeasesAtOnceWithoutAnAttempt) {
   const std::string id = Submit(Spec("concat", 6));
   sched_->WorkerConnected(1, "w1", 4);
   v1::TaskBatch b = Take(1, 4);
   ASSERT_EQ(b.tasks_size(), 4);
   SchedulerEvents ev = sched_->WorkerDisconnected(1);
   EXPECT_TRUE(ev.ended_jobs.empty());
+  EXPECT_TRUE(ev.tasks_ready);
   auto p = *sched_->GetProgress(id);
   EXPECT_EQ(p.tasks().running(), 0u);
   EXPECT_EQ(p.tasks().retried(), 4u);
   EXPECT_EQ(p.workers(), 0u);
-  EXPECT_EQ(sched_->Metrics().delayed_tasks, 4u);
-  EXPECT_EQ(sched_->Metrics().queue_depth, 2u);
+  EXPECT_EQ(sched_->Metrics().delayed_tasks, 0u);
+  EXPECT_EQ(sched_->Metrics().queue_depth, 6u);
   // Results on the dead stream are ignored.
   SucceedAll(1, b);
   EXPECT_EQ(sched_->GetProgress(id)->tasks().succeeded(), 0u);
-  clock_.Advance(absl::Seconds(1));
-  sched_->Tick(clock_.Now());
+  // A worker of 4 slots takes 4 suspects (one per slot), then the rest.
   sched_->WorkerConnected(2, "w2", 4);
   v1::TaskBatch b2 = Take(2, 100);
   ASSERT_EQ(b2.tasks_size(), 6);
-  int second_attempts = 0;
-  for (const v1::Task& t : b2.tasks()) second_attempts += t.attempt() == 2;
-  EXPECT_EQ(second_attempts, 4);
+  for (const v1::Task& t : b2.tasks()) EXPECT_EQ(t.attempt(), 1u);
   SucceedAll(2, b2);
   EXPECT_EQ(State(id), v1::JOB_STATE_SUCCEEDED);
 }
@@ -219,25 +219,69 @@ TEST_F(SchedulerTest, MaxAttemptsFailsTheJobWithTheTasksLastError) {
   EXPECT_EQ(sched_->Metrics().jobs_failed, 1u);
 }
 
-TEST_F(SchedulerTest, LostLeasesCountTowardsMaxAttempts) {
+// A task that kills every worker it runs on: the first death makes it a
+// suspect (free); each death of a worker holding it as its suspect costs an
+// attempt; it is dead-lettered after max_attempts + 1 deaths.
+TEST_F(SchedulerTest, ATaskThatKillsItsWorkersIsDeadLettered) {
   const std::string id = Submit(Spec("concat", 1, /*max_attempts=*/2));
-  for (WorkerId w = 1; w <= 2; ++w) {
+  for (WorkerId w = 1; w <= 3; ++w) {
     sched_->WorkerConnected(w, absl::StrCat("host:", w), 1);
-    ASSERT_EQ(Take(w, 1).tasks_size(), 1);
+    v1::TaskBatch b = Take(w, 1);
+    ASSERT_EQ(b.tasks_size(), 1) << "worker " << w;
+    EXPECT_EQ(b.tasks(0).attempt(), w == 1 ? 1u : w - 1) << "worker " << w;
     SchedulerEvents ev = sched_->WorkerDisconnected(w);
     clock_.Advance(absl::Seconds(1));
     sched_->Tick(clock_.Now());
-    if (w == 2) {
-      ASSERT_EQ(ev.ended_jobs.size(), 1u);
-    }
+    EXPECT_EQ(ev.ended_jobs.size(), w == 3 ? 1u : 0u) << "worker " << w;
   }
   auto p = *sched_->GetProgress(id);
   EXPECT_EQ(p.state(), v1::JOB_STATE_FAILED);
   EXPECT_NE(p.error().find("task 0 (stage 0) failed after 2 attempts"),
             std::string::npos)
       << p.error();
-  EXPECT_NE(p.error().find("worker host:2 disconnected"), std::string::npos)
+  EXPECT_NE(p.error().find("worker host:3 disconnected"), std::string::npos)
       << p.error();
+}
+
+// The neighbours of a poison task in a worker's prefetch queue lose no
+// attempt: after the first death they come back one suspect per slot, and
+// only the suspect a dying worker held is charged.
+TEST_F(SchedulerTest, PoisonTasksNeighboursLoseNothing) {
+  const std::string id = Submit(Spec("concat", 4, /*max_attempts=*/3));
+  sched_->WorkerConnected(1, "w1", 1);
+  ASSERT_EQ(Take(1, 4).tasks_size(), 4);
+  sched_->WorkerDisconnected(1);  // task 2 killed it; nobody knows yet
+  WorkerId next = 2;
+  int deaths = 1;
+  while (State(id) == v1::JOB_STATE_RUNNING && next < 20) {
+    const WorkerId w = next++;
+    sched_->WorkerConnected(w, absl::StrCat("host:", w), 1);
+    bool died = false;
+    while (!died) {
+      v1::TaskBatch b = Take(w, 1);
+      if (b.tasks_size() == 0) break;
+      ASSERT_EQ(b.tasks_size(), 1);
+      if (b.tasks(0).task_index() == 2) {
+        sched_->WorkerDisconnected(w);
+        died = true;
+        ++deaths;
+      } else {
+        EXPECT_EQ(b.tasks(0).attempt(), 1u)
+            << "task " << b.tasks(0).task_index() << " was charged";
+        SucceedAll(w, b);
+      }
+    }
+    clock_.Advance(absl::Seconds(2));
+    sched_->Tick(clock_.Now());
+  }
+  EXPECT_EQ(deaths, 4);  // max_attempts + 1
+  auto r = *sched_->GetResult(id);
+  EXPECT_EQ(r.progress().state(), v1::JOB_STATE_FAILED);  // no budget
+  EXPECT_EQ(r.progress().tasks().succeeded(), 3u);
+  EXPECT_EQ(r.progress().tasks().failed(), 1u);
+  auto failures = *sched_->ListFailures(id);
+  ASSERT_EQ(failures.dead_letters_size(), 1);
+  EXPECT_EQ(failures.dead_letters(0).task_index(), 2u);
 }
 
 TEST_F(SchedulerTest, PermanentErrorFailsAtOnce) {
@@ -394,11 +438,11 @@ TEST_F(SchedulerTest, GoodbyeReturnsTasksWithoutCountingAnAttempt) {
   }
   SchedulerEvents ev = sched_->ReturnTasks(1, bye);
   EXPECT_TRUE(ev.tasks_ready);
-  SucceedAll(1, v1::TaskBatch());
-  sched_->WorkerDisconnected(1);  // task 0 is lost: counts
+  EXPECT_EQ(sched_->GetProgress(id)->tasks().retried(), 0u);
+  sched_->WorkerDisconnected(1);  // task 0 is lost: a free retry (suspect)
   sched_->WorkerConnected(2, "w2", 4);
   v1::TaskBatch again = Take(2, 10);
-  ASSERT_EQ(again.tasks_size(), 2);  // task 0 waits for its backoff
+  ASSERT_EQ(again.tasks_size(), 3);
   for (const v1::Task& t : again.tasks()) EXPECT_EQ(t.attempt(), 1u);
   EXPECT_EQ(sched_->GetProgress(id)->tasks().retried(), 1u);
 }

@@ -58,22 +58,23 @@ std::function<absl::Status()> ReplaceDeadWorkers(Cluster& cluster) {
   };
 }
 
-// The poison task is the last one: a worker runs its tasks in order, so when
-// it dies nothing else it was given is lost with it (a lost lease counts an
-// attempt, and tasks queued behind the poison would use up theirs too).
-// The poison crashes after sleep_ms, once the results before it are sent.
+// The poison task sits in the middle of the job: workers prefetch, so it
+// kills its worker with tasks queued behind it.  Those neighbours must lose
+// nothing (they come back as suspects, free); only the poison, charged each
+// time a worker holding it as its suspect dies, is dead-lettered.  The
+// poison crashes after sleep_ms, once the results before it are sent.
 std::string PoisonJob(const std::string& poison, int max_failed_tasks) {
   return absl::StrCat(
       R"({"kind": "noop", "max_attempts": 2, "max_failed_tasks": )",
       max_failed_tasks,
-      R"(, "params": {"tasks": 40, "sleep_ms": 50, "crash": [39],
+      R"(, "params": {"tasks": 40, "sleep_ms": 50, "crash": [17],
                       "poison_file": ")",
       poison, R"("}})");
 }
 
 TEST(PoisonTaskTest, DeadLettersWithinBudgetThenRetryCompletesTheJob) {
   const std::string dir = FreshDir("poison_partial");
-  const std::string poison = WriteFile(dir, "poison", "crash task 39\n");
+  const std::string poison = WriteFile(dir, "poison", "crash task 17\n");
   auto cluster = StartCluster(2);
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   auto submitted = cluster->client->Submit(Spec(PoisonJob(poison, 1)));
@@ -88,7 +89,7 @@ TEST(PoisonTaskTest, DeadLettersWithinBudgetThenRetryCompletesTheJob) {
   EXPECT_TRUE(p.partial());
   EXPECT_EQ(p.tasks().failed(), 1u);
   EXPECT_EQ(p.tasks().succeeded(), 39u);
-  ExpectNoopResult(r->result(), 40, {39});
+  ExpectNoopResult(r->result(), 40, {17});
 
   // The CLI: a partial result exits 3 and says where to look.
   CliRun result =
@@ -104,7 +105,7 @@ TEST(PoisonTaskTest, DeadLettersWithinBudgetThenRetryCompletesTheJob) {
   google::protobuf::ListValue dead = FailuresJson(*cluster, id);
   ASSERT_EQ(dead.values_size(), 1);
   const auto& letter = dead.values(0).struct_value().fields();
-  EXPECT_EQ(letter.at("task").number_value(), 39);
+  EXPECT_EQ(letter.at("task").number_value(), 17);
   EXPECT_EQ(letter.at("stage").number_value(), 0);
   const auto& attempts = letter.at("attempts").list_value();
   EXPECT_EQ(attempts.values_size(), 2) << "one record per attempt";
@@ -136,7 +137,7 @@ TEST(PoisonTaskTest, DeadLettersWithinBudgetThenRetryCompletesTheJob) {
 
 TEST(PoisonTaskTest, WithoutBudgetTheJobFailsNamingTheTask) {
   const std::string dir = FreshDir("poison_failed");
-  const std::string poison = WriteFile(dir, "poison", "crash task 39\n");
+  const std::string poison = WriteFile(dir, "poison", "crash task 17\n");
   auto cluster = StartCluster(2);
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   auto submitted = cluster->client->Submit(Spec(PoisonJob(poison, 0)));
@@ -147,19 +148,19 @@ TEST(PoisonTaskTest, WithoutBudgetTheJobFailsNamingTheTask) {
   ASSERT_TRUE(r.ok()) << r.status();
   const v1::Progress& p = r->progress();
   ASSERT_EQ(p.state(), v1::JOB_STATE_FAILED);
-  EXPECT_THAT(p.error(), HasSubstr("task 39"));
+  EXPECT_THAT(p.error(), HasSubstr("task 17"));
   EXPECT_EQ(p.tasks().failed(), 1u);
 
   CliRun result = RunCli({"result", id, "--coordinator", cluster->address()});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_THAT(result.err, HasSubstr("task 39"));
+  EXPECT_THAT(result.err, HasSubstr("task 17"));
   EXPECT_THAT(result.err, HasSubstr("1 task dead-lettered; see `gridless "
                                     "failures " +
                                     id));
   google::protobuf::ListValue dead = FailuresJson(*cluster, id);
   ASSERT_EQ(dead.values_size(), 1);
   EXPECT_EQ(dead.values(0).struct_value().fields().at("task").number_value(),
-            39);
+            17);
 
   // A failed job can be retried too once the cause is fixed.
   std::filesystem::remove(poison);
