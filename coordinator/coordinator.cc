@@ -11,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "common/address.h"
 #include "common/auth.h"
 #include "coordinator/address.h"
 #include "coordinator/http_server.h"
