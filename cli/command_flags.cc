@@ -53,27 +53,4 @@ void AddCoordinatorFlag(FlagSet& flags, std::string* address) {
                "GRIDLESS_COORDINATOR)");
 }
 
-absl::Status ValidateAddress(absl::string_view address,
-                             absl::string_view what) {
-  auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, ": expected HOST:PORT such as 127.0.0.1:7070, got \"", address,
-        "\" (", why, ")"));
-  };
-  size_t colon = address.rfind(':');
-  if (colon == absl::string_view::npos) return bad("no port");
-  absl::string_view host = address.substr(0, colon);
-  absl::string_view port = address.substr(colon + 1);
-  if (host.empty()) return bad("no host");
-  if (host.front() == '[' ? host.back() != ']'
-                          : host.find(':') != absl::string_view::npos) {
-    return bad("write an IPv6 host in brackets, [::1]:7070");
-  }
-  int p = 0;
-  if (!absl::SimpleAtoi(port, &p) || p < 1 || p > 65535) {
-    return bad("the port must be a number in [1, 65535]");
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace gridless

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/address.h"
 #include "common/flags.h"
 
 namespace gridless {
@@ -33,10 +34,8 @@ std::string DefaultCoordinatorAddress();
 // DefaultCoordinatorAddress().
 void AddCoordinatorFlag(FlagSet& flags, std::string* address);
 
-// OK when `address` is HOST:PORT with a port in [1, 65535] (HOST may be a
-// name, an IPv4 address or a bracketed IPv6 address); INVALID_ARGUMENT
-// naming `what` (e.g. "flag --coordinator") otherwise.
-absl::Status ValidateAddress(absl::string_view address, absl::string_view what);
+// Addresses are checked with ValidateAddress (common/address.h), the same
+// rules as the worker's --coordinator.
 
 }  // namespace gridless
 

@@ -11,22 +11,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(ValidateAddressTest, AcceptsHostPort) {
-  EXPECT_TRUE(ValidateAddress("127.0.0.1:7070", "x").ok());
-  EXPECT_TRUE(ValidateAddress("localhost:1", "x").ok());
-  EXPECT_TRUE(ValidateAddress("[::1]:65535", "x").ok());
-}
-
-TEST(ValidateAddressTest, RefusesWhatIsNotHostPort) {
-  for (const char* bad : {"", "7070", "host", "host:", ":7070", "host:0",
-                          "host:65536", "host:http", "::1:7070"}) {
-    auto s = ValidateAddress(bad, "flag --coordinator");
-    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
-    EXPECT_THAT(s.message(), HasSubstr("flag --coordinator")) << bad;
-    EXPECT_THAT(s.message(), HasSubstr("HOST:PORT")) << bad;
-  }
-}
-
 TEST(ParseCommandFlagsTest, PositionalCountsAreChecked) {
   FlagSet fs("gridless x", "x");
   testing::internal::CaptureStderr();

@@ -149,10 +149,11 @@ uint64_t JobRecord::MaybeEndStage(absl::Time now) {
         dead_.size(), dead_.size() == 1 ? " task" : " tasks", " of stage ",
         stage_, " dead-lettered (within the budget max_failed_tasks=",
         spec_.max_failed_tasks(), ")");
-    const std::string next = absl::StrCat("; see `gridless failures ", id_,
-                                          "`, fix the cause, then `gridless "
-                                          "retry ",
-                                          id_, "`");
+    // What to run next is the client's to say (`gridless result` names
+    // `failures` and `retry` with the right --coordinator; `gridless run`,
+    // whose coordinator ends with it, prints the dead letters instead).
+    const std::string next =
+        "; the job can be retried once the cause is fixed";
     if (stage_ + 1 < stages) {
       Finish(v1::JOB_STATE_FAILED,
              absl::StrCat(what, ", and stage ", stage_ + 1,
@@ -206,8 +207,8 @@ void JobRecord::DeadLetter(uint64_t index, std::string error, absl::Time now) {
                            " tasks dead-lettered, more than max_failed_tasks=",
                            spec_.max_failed_tasks(), ")");
     Finish(v1::JOB_STATE_FAILED,
-           absl::StrCat(error, budget, "; see `gridless failures ", id_,
-                        "`, and after a fix `gridless retry ", id_, "`"),
+           absl::StrCat(error, budget,
+                        "; the job can be retried once the cause is fixed"),
            now, /*retryable=*/true);
     return;
   }

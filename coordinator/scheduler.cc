@@ -824,8 +824,8 @@ void Scheduler::OnAttemptFailed(JobRecord* job, const Lease& lease,
                absl::StrCat(TaskName(task), " failed after ", attempt,
                             attempt == 1 ? " attempt: " : " attempts: ",
                             error.ToString(),
-                            " (the error is transient, so retrying may help: "
-                            "`gridless retry`, or raise max_attempts)"),
+                            " (the error is transient: a retry may succeed; "
+                            "raise max_attempts to try more often)"),
                now, events);
     return;
   }

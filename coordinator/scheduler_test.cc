@@ -213,7 +213,7 @@ TEST_F(SchedulerTest, MaxAttemptsFailsTheJobWithTheTasksLastError) {
             0u)
       << p.error();
   EXPECT_NE(p.error().find("INTERNAL: boom 3"), std::string::npos) << p.error();
-  EXPECT_NE(p.error().find("retrying may help"), std::string::npos);
+  EXPECT_NE(p.error().find("a retry may succeed"), std::string::npos);
   EXPECT_EQ(State(other), v1::JOB_STATE_SUCCEEDED);
   EXPECT_EQ(sched_->Metrics().tasks_failed, 1u);
   EXPECT_EQ(sched_->Metrics().jobs_failed, 1u);
