@@ -32,6 +32,27 @@ absl::StatusOr<RunRef> DecodeRun(ByteReader& rd) {
   return r;
 }
 
+void EncodeRunList(const std::vector<RunRef>& runs, ByteWriter& w) {
+  w.Varint(runs.size());
+  for (const auto& r : runs) EncodeRun(r, w);
+}
+
+// A count then that many runs; `what` names the message in errors.  A count
+// larger than the message could hold is refused before reserving it.
+absl::Status DecodeRunList(ByteReader& rd, size_t message_bytes,
+                           std::string_view what, std::vector<RunRef>* runs) {
+  uint64_t n;
+  GL_ASSIGN(n, rd.Varint());
+  if (n > message_bytes) return absl::DataLossError(Cat(what, ": bad count"));
+  runs->reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    RunRef r;
+    GL_ASSIGN(r, DecodeRun(rd));
+    runs->push_back(std::move(r));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ExpectTag(ByteReader& rd, char tag, std::string_view what) {
   auto t = rd.Byte();
   if (!t.ok()) return t.status();
@@ -67,8 +88,7 @@ std::string EncodeMapPartial(const MapPartial& p) {
   w.Byte(kMapTag);
   w.Varint(p.input_records);
   w.Varint(p.input_bytes);
-  w.Varint(p.runs.size());
-  for (const auto& r : p.runs) EncodeRun(r, w);
+  EncodeRunList(p.runs, w);
   return w.Take();
 }
 
@@ -76,16 +96,11 @@ absl::StatusOr<MapPartial> DecodeMapPartial(std::string_view bytes) {
   ByteReader rd(bytes, "map partial");
   if (auto s = ExpectTag(rd, kMapTag, "map partial"); !s.ok()) return s;
   MapPartial p;
-  uint64_t n;
   GL_ASSIGN(p.input_records, rd.Varint());
   GL_ASSIGN(p.input_bytes, rd.Varint());
-  GL_ASSIGN(n, rd.Varint());
-  if (n > bytes.size()) return absl::DataLossError("map partial: bad count");
-  p.runs.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    RunRef r;
-    GL_ASSIGN(r, DecodeRun(rd));
-    p.runs.push_back(std::move(r));
+  if (auto s = DecodeRunList(rd, bytes.size(), "map partial", &p.runs);
+      !s.ok()) {
+    return s;
   }
   if (auto s = rd.ExpectDone(); !s.ok()) return s;
   return p;
@@ -95,23 +110,18 @@ std::string EncodeReducePayload(const ReducePayload& p) {
   ByteWriter w;
   w.Varint(p.reducer);
   w.Bytes(p.output_dir);
-  w.Varint(p.runs.size());
-  for (const auto& r : p.runs) EncodeRun(r, w);
+  EncodeRunList(p.runs, w);
   return w.Take();
 }
 
 absl::StatusOr<ReducePayload> DecodeReducePayload(std::string_view bytes) {
   ByteReader rd(bytes, "reduce task payload");
   ReducePayload p;
-  uint64_t n;
   GL_ASSIGN(p.reducer, rd.Varint());
   GL_ASSIGN(p.output_dir, rd.Bytes());
-  GL_ASSIGN(n, rd.Varint());
-  if (n > bytes.size()) return absl::DataLossError("reduce payload: bad count");
-  for (uint64_t i = 0; i < n; ++i) {
-    RunRef r;
-    GL_ASSIGN(r, DecodeRun(rd));
-    p.runs.push_back(std::move(r));
+  if (auto s = DecodeRunList(rd, bytes.size(), "reduce payload", &p.runs);
+      !s.ok()) {
+    return s;
   }
   if (auto s = rd.ExpectDone(); !s.ok()) return s;
   return p;
