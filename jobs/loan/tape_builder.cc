@@ -1,5 +1,9 @@
 #include "jobs/loan/tape_builder.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "jobs/loan/amortization.h"
 
 namespace gridless::loan {
@@ -39,6 +43,42 @@ bool TapeBuilder::AgeToAsOf(Loan* loan, int first_payment_month) const {
   loan->balance =
       ScheduledBalance(loan->orig_balance, loan->rate / 12.0, loan->term, age);
   return true;
+}
+
+absl::Status ForEachPipeRow(
+    LineSource& lines, TapeBuilder& out,
+    std::initializer_list<size_t> field_counts, std::string_view layout,
+    const std::function<absl::Status(RowReader&)>& per_row) {
+  std::vector<std::string_view> fields;
+  std::string_view line;
+  while (lines.Next(&line)) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    out.CountRow();
+    SplitFields(line, '|', &fields);
+    RowReader r(lines.file(), lines.line_number(), fields);
+    if (std::find(field_counts.begin(), field_counts.end(), fields.size()) ==
+        field_counts.end()) {
+      r.FailRow(RowProblem::kWrongFieldCount,
+                absl::StrCat(fields.size(), " fields, expected ",
+                             absl::StrJoin(field_counts, " or "), " (",
+                             std::string(layout), ")"));
+      if (auto s = out.Bad(r.error()); !s.ok()) return s;
+      continue;
+    }
+    if (auto s = per_row(r); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddOriginationRow(RowReader& r, Loan loan, int first_payment_month,
+                               TapeBuilder& out) {
+  if (!r.ok()) return out.Bad(r.error());
+  if (out.AgeToAsOf(&loan, first_payment_month)) {
+    out.Add(std::move(loan));
+  } else {
+    out.Inactive();
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace gridless::loan

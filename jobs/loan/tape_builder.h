@@ -6,6 +6,8 @@
 #define GRIDLESS_JOBS_LOAN_TAPE_BUILDER_H_
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <istream>
 #include <string>
 #include <string_view>
@@ -56,6 +58,20 @@ class TapeBuilder {
   TapeOptions options_;
   LoanTape* tape_;
 };
+
+// The row loop of the pipe-delimited layouts: skips blank lines, counts
+// every other line as a row, reports a row whose field count is not one of
+// `field_counts` as a bad row ("N fields, expected A or B (LAYOUT)"), and
+// calls `per_row` with a RowReader over the others.  Stops at the first
+// error of out.Bad or per_row.
+absl::Status ForEachPipeRow(
+    LineSource& lines, TapeBuilder& out,
+    std::initializer_list<size_t> field_counts, std::string_view layout,
+    const std::function<absl::Status(RowReader&)>& per_row);
+// An origination row read into `loan`: a bad row if `r` failed, else the
+// loan aged to as_of (or counted inactive when matured).
+absl::Status AddOriginationRow(RowReader& r, Loan loan, int first_payment_month,
+                               TapeBuilder& out);
 
 absl::StatusOr<TapeFormat> DetectTapeFormat(std::string_view first_line,
                                             std::string_view file);

@@ -11,20 +11,7 @@
 namespace gridless::loan {
 
 absl::Status ReadFannieAcq(LineSource& lines, TapeBuilder& out) {
-  std::vector<std::string_view> fields;
-  std::string_view line;
-  while (lines.Next(&line)) {
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    out.CountRow();
-    SplitFields(line, '|', &fields);
-    RowReader r(lines.file(), lines.line_number(), fields);
-    if (fields.size() != 25) {
-      r.FailRow(
-          RowProblem::kWrongFieldCount,
-          absl::StrCat(fields.size(), " fields, expected 25 (fannie-acq)"));
-      if (auto s = out.Bad(r.error()); !s.ok()) return s;
-      continue;
-    }
+  return ForEachPipeRow(lines, out, {25}, "fannie-acq", [&](RowReader& r) {
     Loan loan;
     loan.id = std::string(r.Text(1, "LOAN_ID"));
     loan.rate = r.Rate(4, "ORIG_RT", RateUnit::kPercent);
@@ -37,17 +24,8 @@ absl::Status ReadFannieAcq(LineSource& lines, TapeBuilder& out) {
     loan.fico = static_cast<int>(r.OptionalNumber(13, "CSCORE_B", 300, 850, 0));
     loan.state = std::string(r.Raw(19));
     r.FixedRateProduct(22, "PRODUCT_TYPE", {"FRM"});
-    if (!r.ok()) {
-      if (auto s = out.Bad(r.error()); !s.ok()) return s;
-      continue;
-    }
-    if (out.AgeToAsOf(&loan, first_pay)) {
-      out.Add(std::move(loan));
-    } else {
-      out.Inactive();
-    }
-  }
-  return absl::OkStatus();
+    return AddOriginationRow(r, std::move(loan), first_pay, out);
+  });
 }
 
 }  // namespace gridless::loan

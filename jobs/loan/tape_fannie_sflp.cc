@@ -29,70 +29,58 @@ struct Latest {
 absl::Status ReadFannieSflp(LineSource& lines, TapeBuilder& out) {
   std::unordered_map<std::string, size_t> index;  // LOAN_ID -> slot
   std::vector<Latest> slots;                      // in first-seen order
-  std::vector<std::string_view> fields;
-  std::string_view line;
-  while (lines.Next(&line)) {
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    out.CountRow();
-    SplitFields(line, '|', &fields);
-    RowReader r(lines.file(), lines.line_number(), fields);
-    if (fields.size() != 108 && fields.size() != 110) {
-      r.FailRow(RowProblem::kWrongFieldCount,
-                absl::StrCat(fields.size(),
-                             " fields, expected 108 or 110 (fannie-sflp)"));
-      if (auto s = out.Bad(r.error()); !s.ok()) return s;
-      continue;
-    }
-    Loan loan;
-    loan.id = std::string(r.Text(2, "LOAN_ID"));
-    int period = r.Month(3, "ACT_PERIOD", DateLayout::kMMYYYY);
-    bool terminated = !r.Blank(44);
-    if (!terminated && r.ok()) {
-      r.FixedRateProduct(35, "PRODUCT", {"FRM"});
-      double orig_rate = r.Rate(8, "ORIG_RATE", RateUnit::kPercent);
-      loan.rate =
-          r.Blank(9) ? orig_rate : r.Rate(9, "CURR_RATE", RateUnit::kPercent);
-      loan.orig_balance = r.Number(10, "ORIG_UPB", 1, 1e9);
-      double current = r.OptionalNumber(12, "CURRENT_UPB", 0, 1e9, 0);
-      loan.term = r.Integer(13, "ORIG_TERM", 1, 480);
-      r.Month(14, "ORIG_DATE", DateLayout::kMMYYYY);
-      int first_pay = r.Month(15, "FIRST_PAY", DateLayout::kMMYYYY);
-      int age = r.OptionalInteger(16, "LOAN_AGE", -12, 600, -1000);
-      int rem = r.OptionalInteger(17, "REM_MONTHS", 0, 600, -1000);
-      loan.ltv = r.OptionalNumber(20, "OLTV", 0, 200, 0);
-      loan.dti = r.OptionalNumber(23, "DTI", 0, 100, 0);
-      loan.fico =
-          static_cast<int>(r.OptionalNumber(24, "CSCORE_B", 300, 850, 0));
-      loan.state = std::string(r.Raw(31));
-      if (r.ok()) {
-        if (age == -1000) age = period - first_pay;
-        if (age < 0) age = 0;
-        if (rem == -1000) rem = loan.term - age;
-        loan.age = age;
-        loan.remaining = rem;
-        loan.balance =
-            current > 0 ? current
-                        : ScheduledBalance(loan.orig_balance, loan.rate / 12.0,
-                                           loan.term, std::min(age, loan.term));
-        if (rem < 1 || rem > 480) {
-          r.Fail(RowProblem::kOutOfRange, 17, "REM_MONTHS",
-                 "months remaining must be in [1, 480] for an active loan");
+  auto read = ForEachPipeRow(
+      lines, out, {108, 110}, "fannie-sflp", [&](RowReader& r) -> absl::Status {
+        Loan loan;
+        loan.id = std::string(r.Text(2, "LOAN_ID"));
+        int period = r.Month(3, "ACT_PERIOD", DateLayout::kMMYYYY);
+        bool terminated = !r.Blank(44);
+        if (!terminated && r.ok()) {
+          r.FixedRateProduct(35, "PRODUCT", {"FRM"});
+          double orig_rate = r.Rate(8, "ORIG_RATE", RateUnit::kPercent);
+          loan.rate = r.Blank(9) ? orig_rate
+                                 : r.Rate(9, "CURR_RATE", RateUnit::kPercent);
+          loan.orig_balance = r.Number(10, "ORIG_UPB", 1, 1e9);
+          double current = r.OptionalNumber(12, "CURRENT_UPB", 0, 1e9, 0);
+          loan.term = r.Integer(13, "ORIG_TERM", 1, 480);
+          r.Month(14, "ORIG_DATE", DateLayout::kMMYYYY);
+          int first_pay = r.Month(15, "FIRST_PAY", DateLayout::kMMYYYY);
+          int age = r.OptionalInteger(16, "LOAN_AGE", -12, 600, -1000);
+          int rem = r.OptionalInteger(17, "REM_MONTHS", 0, 600, -1000);
+          loan.ltv = r.OptionalNumber(20, "OLTV", 0, 200, 0);
+          loan.dti = r.OptionalNumber(23, "DTI", 0, 100, 0);
+          loan.fico =
+              static_cast<int>(r.OptionalNumber(24, "CSCORE_B", 300, 850, 0));
+          loan.state = std::string(r.Raw(31));
+          if (r.ok()) {
+            if (age == -1000) age = period - first_pay;
+            if (age < 0) age = 0;
+            if (rem == -1000) rem = loan.term - age;
+            loan.age = age;
+            loan.remaining = rem;
+            loan.balance =
+                current > 0
+                    ? current
+                    : ScheduledBalance(loan.orig_balance, loan.rate / 12.0,
+                                       loan.term, std::min(age, loan.term));
+            if (rem < 1 || rem > 480) {
+              r.Fail(RowProblem::kOutOfRange, 17, "REM_MONTHS",
+                     "months remaining must be in [1, 480] for an active loan");
+            }
+          }
         }
-      }
-    }
-    if (!r.ok()) {
-      if (auto s = out.Bad(r.error()); !s.ok()) return s;
-      continue;
-    }
-    auto [it, inserted] = index.try_emplace(loan.id, slots.size());
-    if (inserted) slots.emplace_back();
-    Latest& slot = slots[it->second];
-    if (period >= slot.period) {
-      slot.period = period;
-      slot.terminated = terminated;
-      slot.loan = std::move(loan);
-    }
-  }
+        if (!r.ok()) return out.Bad(r.error());
+        auto [it, inserted] = index.try_emplace(loan.id, slots.size());
+        if (inserted) slots.emplace_back();
+        Latest& slot = slots[it->second];
+        if (period >= slot.period) {
+          slot.period = period;
+          slot.terminated = terminated;
+          slot.loan = std::move(loan);
+        }
+        return absl::OkStatus();
+      });
+  if (!read.ok()) return read;
   for (Latest& slot : slots) {
     if (slot.terminated || slot.loan.balance <= 0) {
       out.Inactive();

@@ -11,44 +11,23 @@
 namespace gridless::loan {
 
 absl::Status ReadFreddieOrig(LineSource& lines, TapeBuilder& out) {
-  std::vector<std::string_view> fields;
-  std::string_view line;
-  while (lines.Next(&line)) {
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    out.CountRow();
-    SplitFields(line, '|', &fields);
-    RowReader r(lines.file(), lines.line_number(), fields);
-    if (fields.size() != 31 && fields.size() != 32) {
-      r.FailRow(RowProblem::kWrongFieldCount,
-                absl::StrCat(fields.size(),
-                             " fields, expected 31 or 32 (freddie-orig)"));
-      if (auto s = out.Bad(r.error()); !s.ok()) return s;
-      continue;
-    }
-    Loan loan;
-    loan.fico = static_cast<int>(
-        r.OptionalNumber(1, "CREDIT_SCORE", 300, 850, 0, {9999}));
-    int first_pay = r.Month(2, "FIRST_PAYMENT_DATE", DateLayout::kYYYYMM);
-    r.Month(4, "MATURITY_DATE", DateLayout::kYYYYMM);
-    loan.dti = r.OptionalNumber(10, "ORIGINAL_DTI", 0, 100, 0, {999});
-    loan.orig_balance = r.Number(11, "ORIGINAL_UPB", 1, 1e9);
-    loan.ltv = r.OptionalNumber(12, "ORIGINAL_LTV", 0, 200, 0, {999});
-    loan.rate = r.Rate(13, "ORIGINAL_INTEREST_RATE", RateUnit::kPercent);
-    r.FixedRateProduct(16, "AMORTIZATION_TYPE", {"FRM"});
-    loan.state = std::string(r.Raw(17));
-    loan.id = std::string(r.Text(20, "LOAN_SEQUENCE_NUMBER"));
-    loan.term = r.Integer(22, "ORIGINAL_LOAN_TERM", 1, 480);
-    if (!r.ok()) {
-      if (auto s = out.Bad(r.error()); !s.ok()) return s;
-      continue;
-    }
-    if (out.AgeToAsOf(&loan, first_pay)) {
-      out.Add(std::move(loan));
-    } else {
-      out.Inactive();
-    }
-  }
-  return absl::OkStatus();
+  return ForEachPipeRow(
+      lines, out, {31, 32}, "freddie-orig", [&](RowReader& r) {
+        Loan loan;
+        loan.fico = static_cast<int>(
+            r.OptionalNumber(1, "CREDIT_SCORE", 300, 850, 0, {9999}));
+        int first_pay = r.Month(2, "FIRST_PAYMENT_DATE", DateLayout::kYYYYMM);
+        r.Month(4, "MATURITY_DATE", DateLayout::kYYYYMM);
+        loan.dti = r.OptionalNumber(10, "ORIGINAL_DTI", 0, 100, 0, {999});
+        loan.orig_balance = r.Number(11, "ORIGINAL_UPB", 1, 1e9);
+        loan.ltv = r.OptionalNumber(12, "ORIGINAL_LTV", 0, 200, 0, {999});
+        loan.rate = r.Rate(13, "ORIGINAL_INTEREST_RATE", RateUnit::kPercent);
+        r.FixedRateProduct(16, "AMORTIZATION_TYPE", {"FRM"});
+        loan.state = std::string(r.Raw(17));
+        loan.id = std::string(r.Text(20, "LOAN_SEQUENCE_NUMBER"));
+        loan.term = r.Integer(22, "ORIGINAL_LOAN_TERM", 1, 480);
+        return AddOriginationRow(r, std::move(loan), first_pay, out);
+      });
 }
 
 }  // namespace gridless::loan
