@@ -270,6 +270,21 @@ TEST(TapeTest, AcqAndFreddieBadRows) {
   std::string arm = fre;
   arm.replace(arm.find("FRM"), 3, "ARM");
   ExpectError(Read(Write("freddie_arm", arm)), {"AMORTIZATION_TYPE", "ARM"});
+
+  // A row with the wrong number of fields names the counts and the layout;
+  // blank lines are skipped, not counted.
+  ExpectError(Read(Write("acq_count", "\n" + acq + "1|2|3\n"), false,
+                   TapeFormat::kFannieAcq),
+              {":3:", "3 fields, expected 25 (fannie-acq)"});
+  ExpectError(Read(Write("freddie_count", fre + "1|2\n"), false,
+                   TapeFormat::kFreddieOrig),
+              {":2:", "2 fields, expected 31 or 32 (freddie-orig)"});
+  auto skipped = Read(Write("acq_skip", acq + "\n  \n" + "1|2|3\n" + acq),
+                      /*skip=*/true, TapeFormat::kFannieAcq);
+  ASSERT_TRUE(skipped.ok()) << skipped.status();
+  EXPECT_EQ(skipped->rows, 3);
+  EXPECT_EQ(skipped->skipped_rows, 1);
+  EXPECT_EQ(skipped->loans.size(), 2u);
 }
 
 TEST(TapeTest, DetectionAndMissingFiles) {
