@@ -199,7 +199,8 @@ class Scheduler {
 
   // A worker stream said Hello.  `id` is unique per stream.
   void WorkerConnected(WorkerId id, std::string name, uint32_t slots);
-  // The stream ended: every lease it held goes back (counting an attempt).
+  // The stream ended: every lease it held goes back at once (free, as a
+  // suspect, unless it was one of the worker's suspects: see "Suspects").
   SchedulerEvents WorkerDisconnected(WorkerId id);
   // Any message from the worker: renews its leases.
   void WorkerSeen(WorkerId id);

@@ -45,7 +45,8 @@ TEST_P(WorkerChaosTest, NoopJobLosesNothingAndMergesEveryTaskOnce) {
   constexpr uint64_t kTasks = 3000;
   auto cluster = StartCluster(4, 2);
   ASSERT_TRUE(cluster.ok()) << cluster.status();
-  // Attempts are spent by kills, not by the tasks: allow plenty.
+  // A kill charges an attempt only to the suspects the victim held (see
+  // coordinator/scheduler.h); allow plenty all the same.
   auto submitted = cluster->client->Submit(Spec(absl::StrCat(
       R"({"kind": "noop", "seed": 1, "max_attempts": 50,
           "params": {"tasks": )",
