@@ -22,14 +22,9 @@ constexpr int kApplicationId = 0x47524C53;
 constexpr int kFormatVersion = 3;
 constexpr int kOldestUpgradable = 2;
 
-constexpr const char* kCountersSchema = R"sql(
-CREATE TABLE IF NOT EXISTS counters (
-  name TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-);
-)sql";
-
-constexpr const char* kSchema = R"sql(
+// A new journal gets the format-2 tables, then every upgrade after 2 (the
+// same path an older journal takes), so each table is defined once.
+constexpr const char* kFormat2Schema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   job_id TEXT NOT NULL UNIQUE,
@@ -46,6 +41,10 @@ CREATE TABLE IF NOT EXISTS task_batches (
   records BLOB NOT NULL          -- TaskDone records, see EncodeTaskDone
 );
 CREATE INDEX IF NOT EXISTS task_batches_by_job ON task_batches (job_id);
+)sql";
+
+// 2 -> 3.
+constexpr const char* kFormat3Upgrade = R"sql(
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -265,9 +264,8 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
   if (objects > 0 && version < kOldestUpgradable) {
     return absl::FailedPreconditionError(absl::StrCat(
         "journal ", path, " has format ", version,
-        " of an older build; this "
-        "build reads format ",
-        kFormatVersion,
+        " of an older build; this build reads formats ", kOldestUpgradable,
+        " to ", kFormatVersion,
         ": finish its jobs with the older gridless-coordinator, or move the "
         "file away"));
   }
@@ -278,21 +276,19 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
   }
   if (auto s = journal->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
   if (auto s = journal->Exec("PRAGMA synchronous=NORMAL"); !s.ok()) return s;
-  if (objects > 0 && version < kFormatVersion) {
-    // 2 -> 3: add the counters table.
-    if (auto s = journal->Exec(kCountersSchema); !s.ok()) return s;
+  if (objects == 0) {
+    if (auto s = journal->Exec(kFormat2Schema); !s.ok()) return s;
     if (auto s = journal->Exec(
-            absl::StrCat("PRAGMA user_version=", kFormatVersion).c_str());
+            absl::StrCat("PRAGMA application_id=", kApplicationId).c_str());
         !s.ok()) {
       return s;
     }
+    version = 2;
   }
-  if (objects == 0) {
-    if (auto s = journal->Exec(kSchema); !s.ok()) return s;
-    if (auto s =
-            journal->Exec(absl::StrCat("PRAGMA application_id=", kApplicationId,
-                                       "; PRAGMA user_version=", kFormatVersion)
-                              .c_str());
+  if (version < kFormatVersion) {
+    if (auto s = journal->Exec(kFormat3Upgrade); !s.ok()) return s;
+    if (auto s = journal->Exec(
+            absl::StrCat("PRAGMA user_version=", kFormatVersion).c_str());
         !s.ok()) {
       return s;
     }

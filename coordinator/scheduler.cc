@@ -43,6 +43,13 @@ std::optional<JobHandle> HandleOf(absl::string_view id) {
   return h;
 }
 
+// Whether `key` is a task of the job's current stage that still needs to
+// run (neither merged nor dead-lettered).  REQUIRES: the job is running.
+bool Unfinished(const JobRecord& job, const TaskKey& key) {
+  return key.stage == job.stage() && key.index < job.stage_tasks() &&
+         !job.merged(key.index) && !job.dead(key.index);
+}
+
 }  // namespace
 
 void SchedulerEvents::Merge(SchedulerEvents other) {
@@ -439,9 +446,7 @@ size_t Scheduler::TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch) {
       const bool repair =
           key.stage + 1 == job->stage() && job->repairing(key.index);
       if (!repair &&
-          (key.stage != job->stage() || key.index >= job->stage_tasks() ||
-           job->merged(key.index) || job->dead(key.index) ||
-           job->waiting_for_repair(key.index))) {
+          (!Unfinished(*job, key) || job->waiting_for_repair(key.index))) {
         continue;
       }
       if (leases_.Leased(key)) continue;
@@ -742,9 +747,7 @@ size_t Scheduler::TakeSuspects(WorkerId id, size_t max, absl::Time now,
     suspect_queue_.pop_front();
     JobRecord* job = jobs_.Find(key.job);
     if (!suspects_.contains(key)) continue;
-    if (job == nullptr || job->finished() || key.stage != job->stage() ||
-        key.index >= job->stage_tasks() || job->merged(key.index) ||
-        job->dead(key.index)) {
+    if (job == nullptr || job->finished() || !Unfinished(*job, key)) {
       suspects_.erase(key);
       continue;
     }
