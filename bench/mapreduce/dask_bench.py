@@ -14,7 +14,6 @@ import sys
 import time
 
 import dask.bag as db
-import dask.dataframe as dd
 from distributed import Client, LocalCluster
 
 WORD = re.compile(r"[A-Za-z]+")  # latin-1 keeps bytes >= 0x80 non-letters
@@ -38,6 +37,7 @@ def wordcount(path, out, blocksize):
 
 
 def groupby(path, out, prefix, blocksize):
+    import dask.dataframe as dd  # needs pandas (Debian python3-pandas)
     df = dd.read_csv(path, header=None, names=UV_COLUMNS,
                      usecols=["sourceIP", "adRevenue"],
                      dtype={"sourceIP": str, "adRevenue": float},

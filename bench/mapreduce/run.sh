@@ -156,6 +156,7 @@ if ! gb_diff=$(LC_ALL=C join -t $'\t' -a1 -a2 -e MISSING -o 0,1.2,2.2 \
   keep=1
   exit 1
 fi
+echo "   group-by: gridless vs Dask: same $(wc -l < "$work/gb-ours.tsv") groups, sums within 1e-9" >&2
 
 echo
 echo "Data: ${size_mb} MB per data set, $(nproc) cores, disk sequential read ${disk_rate# } (O_DIRECT)"
