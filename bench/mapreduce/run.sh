@@ -76,6 +76,18 @@ record() {  # record WORKLOAD TOOL SECONDS INPUT-FILE
   rows+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$mbs")
   echo "   $1 / $2: $3 s ($mbs MB/s)" >&2
 }
+# same_or_fail A B WHAT: the run fails (exit 1, files kept) unless A and B
+# are byte-identical.  A benchmark of a wrong answer measures nothing.
+same_or_fail() {
+  if ! cmp -s "$1" "$2"; then
+    echo "run.sh: FAIL: $3: outputs differ ($1 vs $2):" >&2
+    diff "$1" "$2" | head -5 >&2 || true
+    echo "   inputs and outputs kept in $work" >&2
+    keep=1
+    exit 1
+  fi
+  echo "   $3: identical ($(wc -l < "$1") lines)" >&2
+}
 run_gridless() {  # run_gridless NAME WORKLOAD INPUT
   local t0 t1
   t0=$(now)
@@ -105,9 +117,12 @@ record "word count" "tr + sort + uniq -c" "$(elapsed "$t0" "$t1")" "$work/text.t
 mkdir -p "$work/wc-dask"
 record "word count" "Dask bag ($workers procs)" \
   "$(dask_seconds wordcount "$work/text.txt" "$work/wc-dask")" "$work/text.txt"
-ours=$(cat "$work"/wc-out/part-* | wc -l)
-theirs=$(awk '$2 != ""' "$work/wc-tr.txt" | wc -l)
-[[ $ours == "$theirs" ]] || echo "   WARNING: distinct words differ: gridless $ours, tr $theirs" >&2
+# Every (word, count) pair must match the shell pipeline's and Dask's.
+LC_ALL=C sort "$work"/wc-out/part-* > "$work/wc-ours.tsv"
+awk '$2 != "" {print $2 "\t" $1}' "$work/wc-tr.txt" | LC_ALL=C sort > "$work/wc-tr.tsv"
+cat "$work"/wc-dask/part-*.txt | LC_ALL=C sort > "$work/wc-dask.tsv"
+same_or_fail "$work/wc-ours.tsv" "$work/wc-tr.tsv" "word count: gridless vs tr|sort|uniq -c"
+same_or_fail "$work/wc-ours.tsv" "$work/wc-dask.tsv" "word count: gridless vs Dask bag"
 
 echo "== sort" >&2
 run_gridless sort "sort" "$work/records.dat"
@@ -116,8 +131,8 @@ t0=$(now)
 LC_ALL=C sort --parallel=2 -S 50% -o "$work/sorted-by-sort.dat" "$work/records.dat"
 t1=$(now)
 record "sort" "sort --parallel=2 -S 50%" "$(elapsed "$t0" "$t1")" "$work/records.dat"
-cmp -s <(cat "$work"/sort-out/part-*) "$work/sorted-by-sort.dat" ||
-  echo "   WARNING: gridless sort output differs from sort(1)" >&2
+cat "$work"/sort-out/part-* > "$work/sorted-by-gridless.dat"
+same_or_fail "$work/sorted-by-gridless.dat" "$work/sorted-by-sort.dat" "sort: gridless vs sort(1)"
 
 echo "== group-by" >&2
 run_gridless groupby "group-by" "$work/uservisits.csv"
@@ -125,9 +140,23 @@ mkdir -p "$work/gb-dask"
 record "group-by" "Dask dataframe ($workers procs)" \
   "$(dask_seconds groupby "$work/uservisits.csv" "$work/gb-dask" --prefix 8)" \
   "$work/uservisits.csv"
-ours=$(cat "$work"/gb-out/part-* | wc -l)
-theirs=$(wc -l < "$work/gb-dask/result.tsv")
-[[ $ours == "$theirs" ]] || echo "   WARNING: groups differ: gridless $ours, dask $theirs" >&2
+# The same groups, and each sum equal to Dask's within 1e-9 relative (the two
+# add the same revenues in different orders, so the last bits may differ).
+LC_ALL=C sort "$work"/gb-out/part-* > "$work/gb-ours.tsv"
+LC_ALL=C sort "$work/gb-dask/result.tsv" > "$work/gb-dask.tsv"
+if ! gb_diff=$(LC_ALL=C join -t $'\t' -a1 -a2 -e MISSING -o 0,1.2,2.2 \
+      "$work/gb-ours.tsv" "$work/gb-dask.tsv" |
+    awk -F'\t' '$2 == "MISSING" || $3 == "MISSING" { print; bad = 1; next }
+      { d = $2 - $3; if (d < 0) d = -d; m = $3 < 0 ? -$3 : $3
+        if (d > 1e-9 * (m > 1 ? m : 1)) { print; bad = 1 } }
+      END { exit bad }'); then
+  echo "run.sh: FAIL: group-by: gridless and Dask differ (group, gridless, dask):" >&2
+  echo "$gb_diff" | head -5 >&2
+  echo "   inputs and outputs kept in $work" >&2
+  keep=1
+  exit 1
+fi
+echo "   group-by: gridless vs Dask: same $(wc -l < "$work/gb-ours.tsv") groups, sums within 1e-9" >&2
 
 echo
 echo "Data: ${size_mb} MB per data set, $(nproc) cores, disk sequential read ${disk_rate# } (O_DIRECT)"
