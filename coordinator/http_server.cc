@@ -6,11 +6,14 @@
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -72,6 +75,43 @@ absl::StatusOr<std::string> NumericHost(const HostPort& address) {
 }
 
 int QuietLog(const mg_connection*, const char*) { return 1; }
+
+// Opens and closes a connection to `address` (a loopback or the bound
+// address), ignoring errors.
+void WakeListener(const sockaddr_storage& address) {
+  const socklen_t len = address.ss_family == AF_INET6 ? sizeof(sockaddr_in6)
+                                                      : sizeof(sockaddr_in);
+  int fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  connect(fd, reinterpret_cast<const sockaddr*>(&address), len);
+  close(fd);
+}
+
+// Where Stop connects to wake civetweb: the bound address, or loopback for
+// a wildcard one.
+sockaddr_storage WakeAddress(const std::string& numeric_host, int port) {
+  sockaddr_storage out;
+  std::memset(&out, 0, sizeof out);
+  if (!numeric_host.empty() && numeric_host[0] == '[') {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&out);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(port));
+    const std::string ip = numeric_host.substr(1, numeric_host.size() - 2);
+    if (inet_pton(AF_INET6, ip.c_str(), &a->sin6_addr) != 1 ||
+        IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr)) {
+      a->sin6_addr = in6addr_loopback;
+    }
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&out);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET, numeric_host.c_str(), &a->sin_addr) != 1 ||
+        a->sin_addr.s_addr == htonl(INADDR_ANY)) {
+      a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+  }
+  return out;
+}
 
 bool HasLineBreak(absl::string_view s) {
   return s.find_first_of("\r\n") != absl::string_view::npos;
@@ -200,6 +240,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         kWhat, " \"", text, "\": civetweb did not report the bound port"));
   }
   server->address_ = FormatHostPort(address.host, bound.port);
+  server->wake_ = WakeAddress(*host, bound.port);
   server->context_ = context;
   return server;
 }
@@ -212,7 +253,19 @@ HttpServer::~HttpServer() { Stop(); }
 void HttpServer::Stop() {
   std::lock_guard<std::mutex> lock(mu_);
   if (context_ == nullptr) return;
-  mg_stop(context_);
+  // civetweb's accept loop polls in 2 s steps and looks at the stop flag
+  // between them; a connection wakes it at once.  Connections made before
+  // the flag is set are served as empty requests.
+  std::atomic<bool> stopped = false;
+  std::thread stopper([this, &stopped] {
+    mg_stop(context_);
+    stopped = true;
+  });
+  while (!stopped) {
+    WakeListener(wake_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stopper.join();
   context_ = nullptr;
 }
 

@@ -27,6 +27,8 @@
 #ifndef GRIDLESS_COORDINATOR_HTTP_SERVER_H_
 #define GRIDLESS_COORDINATOR_HTTP_SERVER_H_
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -108,8 +110,9 @@ class HttpServer {
   // "HOST:PORT" with the bound port.
   const std::string& address() const { return address_; }
   // Stops accepting, cuts off waiting clients and returns once every
-  // civetweb thread (and so every running handler) has finished; up to 2 s,
-  // civetweb polls in 2 s steps.  Idempotent.
+  // civetweb thread (and so every running handler) has finished: at once
+  // when idle, up to 2 s while a client is stalling (civetweb polls in 2 s
+  // steps).  Idempotent.
   void Stop();
 
  private:
@@ -128,6 +131,7 @@ class HttpServer {
   std::mutex mu_;
   mg_context* context_ = nullptr;      // guarded by mu_; null once stopped
   std::atomic<int> body_readers_ = 0;  // threads in ReadBody
+  sockaddr_storage wake_;              // set by Start; see Stop
 };
 
 }  // namespace gridless

@@ -335,33 +335,6 @@ TEST(HttpServerTest, FiftySlowClientsDoNotStarveHealthz) {
   for (int s : slow) close(s);
 }
 
-TEST(HttpServerTest, ADribblingClientIsCutOffAtTheRequestTimeout) {
-  // A byte every 50 ms never lets a per-read timeout of 300 ms expire; the
-  // whole head must still arrive within it, so the server hangs up.
-  HttpServerOptions options;
-  options.request_timeout = absl::Milliseconds(300);
-  auto server = HttpServer::Start(
-      {"127.0.0.1", 0}, [](const HttpRequest&) { return Ok("ok"); }, options);
-  ASSERT_TRUE(server.ok()) << server.status();
-  int fd = ConnectTo(PortOf(**server));
-  ASSERT_GE(fd, 0);
-  ASSERT_TRUE(SendAll(fd, "GET /healthz HTTP/1.1\r\nX-Slow: "));
-  bool cut_off = false;
-  const auto guard =
-      std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!cut_off && std::chrono::steady_clock::now() < guard) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 50) > 0) {
-      char buf[512];
-      if (recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0) cut_off = true;
-      continue;  // an error page, then EOF
-    }
-    if (!SendAll(fd, "a")) cut_off = true;
-  }
-  close(fd);
-  EXPECT_TRUE(cut_off) << "still connected after 60 s of dribbling";
-}
-
 // Waits (up to a 60 s guard) until the server closes `fd`, sending `trickle`
 // every 50 ms meanwhile; returns what the server sent and whether it closed.
 std::pair<std::string, bool> TrickleUntilClosed(int fd,
@@ -383,6 +356,22 @@ std::pair<std::string, bool> TrickleUntilClosed(int fd,
   return {got, false};
 }
 
+TEST(HttpServerTest, ADribblingClientIsCutOffAtTheRequestTimeout) {
+  // A byte every 50 ms never lets a per-read timeout of 300 ms expire; the
+  // whole head must still arrive within it, so the server hangs up.
+  HttpServerOptions options;
+  options.request_timeout = absl::Milliseconds(300);
+  auto server = HttpServer::Start(
+      {"127.0.0.1", 0}, [](const HttpRequest&) { return Ok("ok"); }, options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  int fd = ConnectTo(PortOf(**server));
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, "GET /healthz HTTP/1.1\r\nX-Slow: "));
+  const bool closed = TrickleUntilClosed(fd, "a").second;
+  close(fd);
+  EXPECT_TRUE(closed) << "still connected after 60 s of dribbling";
+}
+
 TEST(HttpServerTest, AnUnreadBodyIsNotDrainedByteByByte) {
   // civetweb drains a body the handler did not read before it closes; a
   // trickled body would hold the thread for as long as the client likes.
@@ -399,7 +388,8 @@ TEST(HttpServerTest, AnUnreadBodyIsNotDrainedByteByByte) {
     ASSERT_TRUE(SendAll(fd, head));
     auto [reply, closed] = TrickleUntilClosed(fd, "a");
     close(fd);
-    EXPECT_TRUE(closed) << head << ": still connected after 60 s";
+    EXPECT_TRUE(closed) << std::string(head).substr(0, 4)
+                        << ": still connected after 60 s";
     EXPECT_EQ(StatusOf(reply), absl::StartsWith(head, "GET") ? 200 : 413)
         << reply;
   }
