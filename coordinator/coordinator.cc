@@ -28,9 +28,17 @@ namespace {
 // How often leases are checked for expiry and retries released.
 constexpr absl::Duration kTickInterval = absl::Milliseconds(25);
 
+// Called on the HTTP server's threads, several at once (see http_server.h):
+// Scheduler::Metrics takes the scheduler's lock and RenderMetrics is a pure
+// function, so this is thread-safe.
 HttpResponse Route(const HttpRequest& request, const Scheduler& scheduler) {
   HttpResponse response;
-  if (request.path == "/healthz") {
+  if (request.method != "GET" && request.method != "HEAD") {
+    response.status = 405;
+    response.headers.emplace_back("Allow", "GET, HEAD");
+    response.body = absl::StrCat("method ", request.method, " not allowed on ",
+                                 request.path.substr(0, 100), "; use GET\n");
+  } else if (request.path == "/healthz") {
     response.body = "ok";
   } else if (request.path == "/metrics") {
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libtbb-dev libboost-random-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+  libcivetweb-dev  # the coordinator's HTTP endpoint (--http)
   python3-distributed python3-pandas  # the benchmarks' Dask baselines
 )
 # Extra packages a caller may ask for (e.g. sanitizer or fuzzing toolchains).
