@@ -372,7 +372,7 @@ SchedulerEvents Scheduler::WorkerDisconnected(WorkerId id) {
   }
   for (JobHandle h : refused) {
     if (JobRecord* job = jobs_.Find(h); job != nullptr) {
-      FailIfNoWorkerCanRun(job, now, &events);
+      CheckRunnable(job, now, &events);
     }
   }
   return events;
@@ -680,6 +680,18 @@ SchedulerEvents Scheduler::Tick(absl::Time now) {
     next_straggler_check_ = now + kStragglerScanInterval;
     FindStragglers(now, &events);
   }
+  if (!unrunnable_since_.empty()) {
+    std::vector<JobHandle> unrunnable;
+    for (const auto& [h, since] : unrunnable_since_) unrunnable.push_back(h);
+    for (JobHandle h : unrunnable) {
+      JobRecord* job = jobs_.Find(h);
+      if (job == nullptr || job->finished()) {
+        unrunnable_since_.erase(h);
+      } else {
+        CheckRunnable(job, now, &events);
+      }
+    }
+  }
   ready_.ReleaseDue(now);
   if (ready_.ready() > 0 || !backups_wanted_.empty() ||
       !suspect_queue_.empty()) {
@@ -819,18 +831,29 @@ void Scheduler::OnPrepareRefused(WorkerId id, JobRecord* job,
     ready_.Push(key);
     events->tasks_ready = true;
   }
-  FailIfNoWorkerCanRun(job, now, events);
+  CheckRunnable(job, now, events);
 }
 
-void Scheduler::FailIfNoWorkerCanRun(JobRecord* job, absl::Time now,
-                                     SchedulerEvents* events) {
-  if (job->finished() || workers_.empty()) return;
+void Scheduler::CheckRunnable(JobRecord* job, absl::Time now,
+                              SchedulerEvents* events) {
+  if (job->finished()) return;
   std::vector<std::string> refusals;
   for (const auto& [wid, w] : workers_) {
     auto why = w.refused_why.find(job->handle());
-    if (why == w.refused_why.end()) return;  // this one may run it
+    if (why == w.refused_why.end()) {  // this one may run it
+      unrunnable_since_.erase(job->handle());
+      return;
+    }
     refusals.push_back(absl::StrCat("worker ", w.name, ": ", why->second));
   }
+  if (refusals.empty()) {  // no worker at all: waiting for one is normal
+    unrunnable_since_.erase(job->handle());
+    return;
+  }
+  // A worker that is starting gets lease_timeout to connect.
+  const absl::Time since =
+      unrunnable_since_.try_emplace(job->handle(), now).first->second;
+  if (now - since < options_.lease_timeout) return;
   std::sort(refusals.begin(), refusals.end());
   constexpr size_t kMaxNamed = 5;
   const size_t more =
@@ -841,7 +864,9 @@ void Scheduler::FailIfNoWorkerCanRun(JobRecord* job, absl::Time now,
           "no connected worker can run the job: all ", workers_.size(),
           " failed to prepare it (", absl::StrJoin(refusals, "; "),
           more > 0 ? absl::StrCat("; and ", more, " more") : "",
-          "). Every worker must see the job's inputs (loan tape, map-reduce "
+          ") and no other worker connected within ",
+          absl::FormatDuration(options_.lease_timeout),
+          ". Every worker must see the job's inputs (loan tape, map-reduce "
           "store) at the same path as the coordinator, e.g. on a shared "
           "volume (docs/DEPLOY.md); fix the workers, then resubmit"),
       now);
@@ -932,6 +957,7 @@ void Scheduler::OnJobFinished(JobRecord* job, SchedulerEvents* events) {
     });
   }
   leases_.RemoveJob(job->handle());
+  unrunnable_since_.erase(job->handle());
   for (auto& [id, w] : workers_) {
     w.seen_jobs.erase(job->handle());
     w.refused.erase(job->handle());

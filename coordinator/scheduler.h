@@ -51,9 +51,10 @@
 //    coordinator read) is the worker's fault, not the task's: the task
 //    goes back to the queue without counting the attempt, and that worker
 //    stream is given no more tasks of the job.  When every connected
-//    worker has so refused a job, the job fails at once naming them and
-//    their reasons (it would otherwise wait, silently, for a worker that
-//    may never come).
+//    worker has so refused a job and no other worker connects within
+//    lease_timeout (a starting worker's time to say Hello), the job fails
+//    naming them and their reasons (it would otherwise wait, silently, for
+//    a worker that may never come).
 //  * Journal (options.journal): jobs, merged partials and job ends are
 //    recorded under the lock (buffered; the owner flushes); Restore()
 //    rebuilds the jobs of a journal at start.
@@ -298,9 +299,10 @@ class Scheduler {
                         const absl::Status& error, absl::Time now,
                         SchedulerEvents* events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Fails the job when every connected worker has refused it.
-  void FailIfNoWorkerCanRun(JobRecord* job, absl::Time now,
-                            SchedulerEvents* events)
+  // When every connected worker has refused the job: notes since when,
+  // and fails the job once that has lasted lease_timeout.  Forgets the
+  // note when some connected worker has not refused it.
+  void CheckRunnable(JobRecord* job, absl::Time now, SchedulerEvents* events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A lease was lost (worker gone, expired, timed out).
   void OnLeaseLost(const Lease& lease, const absl::Status& why, absl::Time now,
@@ -354,6 +356,9 @@ class Scheduler {
   std::deque<TaskKey> backups_wanted_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<TaskKey> backup_pending_ ABSL_GUARDED_BY(mu_);
   absl::Time next_straggler_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Running jobs every connected worker has refused, and since when.
+  absl::flat_hash_map<JobHandle, absl::Time> unrunnable_since_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gridless

@@ -494,9 +494,10 @@ TEST_F(SchedulerReliabilityTest, OnlyAPrepareFailedPreconditionIsARefusal) {
   EXPECT_EQ(sched_->ListFailures(id)->dead_letters_size(), 2);
 }
 
-// When every connected worker has refused a job it fails at once, naming
-// them and why, rather than wait silently; also when the last worker that
-// had not refused disconnects.
+// When every connected worker has refused a job, a worker that is starting
+// gets lease_timeout (10 s here) to connect; then the job fails, naming the
+// workers and why, rather than wait silently.  The same when the last
+// worker that had not refused disconnects.
 TEST_F(SchedulerReliabilityTest, JobEveryWorkerRefusesFailsNamingThem) {
   const std::string id = Submit(Spec("concat", 4));
   sched_->WorkerConnected(1, "host-a:1", 1);
@@ -506,8 +507,13 @@ TEST_F(SchedulerReliabilityTest, JobEveryWorkerRefusesFailsNamingThem) {
   ASSERT_EQ(a.tasks_size(), 1);
   ASSERT_EQ(b.tasks_size(), 1);
   Send(1, {Refuse(a.tasks(0))});
-  EXPECT_EQ(State(id), v1::JOB_STATE_RUNNING) << "host-b may still run it";
   SchedulerEvents ev = Send(2, {Refuse(b.tasks(0))});
+  EXPECT_TRUE(ev.ended_jobs.empty());
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_TRUE(sched_->Tick(clock_.Now()).ended_jobs.empty());
+  EXPECT_EQ(State(id), v1::JOB_STATE_RUNNING) << "within the grace";
+  clock_.Advance(absl::Seconds(1));
+  ev = sched_->Tick(clock_.Now());
   ASSERT_EQ(ev.ended_jobs.size(), 1u);
   v1::Progress p = *sched_->GetProgress(id);
   EXPECT_EQ(p.state(), v1::JOB_STATE_FAILED);
@@ -519,19 +525,34 @@ TEST_F(SchedulerReliabilityTest, JobEveryWorkerRefusesFailsNamingThem) {
   EXPECT_THAT(p.error(), ::testing::HasSubstr("shared volume"));
   EXPECT_EQ(p.tasks().failed(), 0u);
 
+  // A worker that connects within the grace saves the job.
+  const std::string saved = Submit(Spec("concat", 2));
+  v1::TaskBatch a1 = Take(1, 1);
+  v1::TaskBatch b1 = Take(2, 1);
+  Send(1, {Refuse(a1.tasks(0))});
+  Send(2, {Refuse(b1.tasks(0))});
+  clock_.Advance(absl::Seconds(5));
+  sched_->WorkerConnected(3, "host-c:3", 4);
+  clock_.Advance(absl::Seconds(10));
+  sched_->Tick(clock_.Now());
+  EXPECT_EQ(State(saved), v1::JOB_STATE_RUNNING);
+  SucceedAll(3, Take(3, 10));
+  EXPECT_EQ(State(saved), v1::JOB_STATE_SUCCEEDED);
+
   // The last worker that could run it leaves.
-  const std::string second = Submit(Spec("concat", 4));
-  sched_->WorkerConnected(3, "host-c:3", 1);
+  const std::string left = Submit(Spec("concat", 4));
   v1::TaskBatch a2 = Take(1, 1);
   v1::TaskBatch b2 = Take(2, 1);
   Send(1, {Refuse(a2.tasks(0))});
   Send(2, {Refuse(b2.tasks(0))});
-  EXPECT_EQ(State(second), v1::JOB_STATE_RUNNING);
-  ev = sched_->WorkerDisconnected(3);
+  EXPECT_EQ(State(left), v1::JOB_STATE_RUNNING);
+  sched_->WorkerDisconnected(3);
+  clock_.Advance(absl::Seconds(10));
+  ev = sched_->Tick(clock_.Now());
   ASSERT_EQ(ev.ended_jobs.size(), 1u);
-  EXPECT_EQ(ev.ended_jobs[0].job_id, second);
-  EXPECT_EQ(State(second), v1::JOB_STATE_FAILED);
-  EXPECT_THAT(sched_->GetProgress(second)->error(),
+  EXPECT_EQ(ev.ended_jobs[0].job_id, left);
+  EXPECT_EQ(State(left), v1::JOB_STATE_FAILED);
+  EXPECT_THAT(sched_->GetProgress(left)->error(),
               ::testing::HasSubstr("all 2 failed to prepare it"));
 }
 

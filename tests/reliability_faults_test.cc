@@ -332,7 +332,8 @@ TEST(PrepareRefusalTest, WorkerThatCannotReadTheTapeDoesNotDeadLetterTheJob) {
       R"({"kind": "loan-mc", "seed": 5, "params": {"tape": ")", tape.relative,
       R"(", "paths": 40, "path_block": 10, "loan_block": 50}})");
 
-  // Alone, the bad worker cannot run it: the job fails at once, naming the
+  // Alone, the bad worker cannot run it: once no other worker has connected
+  // for the grace (--lease-timeout, 10 s), the job fails naming the
   // worker's reason, with no task dead-lettered.
   auto first = cluster->client->Submit(Spec(job));
   ASSERT_TRUE(first.ok()) << first.status();
@@ -347,8 +348,17 @@ TEST(PrepareRefusalTest, WorkerThatCannotReadTheTapeDoesNotDeadLetterTheJob) {
   EXPECT_EQ(FailuresJson(*cluster, first->job_id()).values_size(), 0);
 
   // With a worker that can read it, the job succeeds whichever worker took
-  // which tasks.
+  // which tasks.  Both connected first: a worker not yet connected could
+  // not save a job the bad one refused once the grace has passed.
   ASSERT_TRUE(cluster->workers->Grow(1).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  for (;;) {
+    auto p = cluster->client->GetResult(first->job_id());
+    ASSERT_TRUE(p.ok()) << p.status();
+    if (p->progress().workers() >= 2) break;
+    ASSERT_LT(absl::Now(), deadline) << "the second worker never connected";
+    absl::SleepFor(absl::Milliseconds(50));
+  }
   auto second = cluster->client->Submit(Spec(job));
   ASSERT_TRUE(second.ok()) << second.status();
   r = WaitForResult(*cluster->client, second->job_id(), absl::Seconds(90));
