@@ -837,16 +837,13 @@ void Scheduler::OnPrepareRefused(WorkerId id, JobRecord* job,
 void Scheduler::CheckRunnable(JobRecord* job, absl::Time now,
                               SchedulerEvents* events) {
   if (job->finished()) return;
-  std::vector<std::string> refusals;
-  for (const auto& [wid, w] : workers_) {
-    auto why = w.refused_why.find(job->handle());
-    if (why == w.refused_why.end()) {  // this one may run it
-      unrunnable_since_.erase(job->handle());
-      return;
-    }
-    refusals.push_back(absl::StrCat("worker ", w.name, ": ", why->second));
-  }
-  if (refusals.empty()) {  // no worker at all: waiting for one is normal
+  // No worker at all (waiting for one is normal), or one that may run it.
+  const bool runnable =
+      workers_.empty() ||
+      std::any_of(workers_.begin(), workers_.end(), [&](const auto& w) {
+        return !w.second.refused.contains(job->handle());
+      });
+  if (runnable) {
     unrunnable_since_.erase(job->handle());
     return;
   }
@@ -854,6 +851,13 @@ void Scheduler::CheckRunnable(JobRecord* job, absl::Time now,
   const absl::Time since =
       unrunnable_since_.try_emplace(job->handle(), now).first->second;
   if (now - since < options_.lease_timeout) return;
+  std::vector<std::string> refusals;
+  for (const auto& [wid, w] : workers_) {
+    auto why = w.refused_why.find(job->handle());
+    refusals.push_back(
+        absl::StrCat("worker ", w.name, ": ",
+                     why != w.refused_why.end() ? why->second : ""));
+  }
   std::sort(refusals.begin(), refusals.end());
   constexpr size_t kMaxNamed = 5;
   const size_t more =
