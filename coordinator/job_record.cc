@@ -152,8 +152,7 @@ uint64_t JobRecord::MaybeEndStage(absl::Time now) {
     // What to run next is the client's to say (`gridless result` names
     // `failures` and `retry` with the right --coordinator; `gridless run`,
     // whose coordinator ends with it, prints the dead letters instead).
-    const std::string next =
-        "; the job can be retried once the cause is fixed";
+    const std::string next = "; the job can be retried once the cause is fixed";
     if (stage_ + 1 < stages) {
       Finish(v1::JOB_STATE_FAILED,
              absl::StrCat(what, ", and stage ", stage_ + 1,
@@ -246,6 +245,7 @@ absl::StatusOr<std::vector<uint64_t>> JobRecord::Retry(absl::Time now) {
   failures_.clear();
   repair_attempts_.clear();
   waiting_.clear();
+  repairs_ = 0;
   counts_.set_failed(0);
   counts_.set_running(0);
   state_ = v1::JOB_STATE_RUNNING;
@@ -281,7 +281,8 @@ void JobRecord::Fail(std::string error, absl::Time now) {
 }
 
 absl::StatusOr<JobRecord::RepairPlan> JobRecord::RequestRepair(
-    uint64_t waiting, const std::vector<uint64_t>& lost, uint64_t leased_at) {
+    uint64_t waiting, const std::vector<uint64_t>& lost, uint64_t leased_at,
+    absl::string_view report, absl::Time now) {
   if (stage_ == 0 || lost.empty()) {
     return absl::InvalidArgumentError(
         "a repair needs a previous stage and at least one lost task");
@@ -293,16 +294,54 @@ absl::StatusOr<JobRecord::RepairPlan> JobRecord::RequestRepair(
                        " had ", previous_payloads_.size(), " tasks"));
     }
   }
+  auto read_before_repair = [&](uint64_t i) {
+    auto repaired = repaired_before_.find(i);
+    return repaired != repaired_before_.end() && leased_at < repaired->second;
+  };
+  // The reruns this report would start, counted before anything changes
+  // (`lost` may name a task twice).
+  std::vector<uint64_t> fresh;
+  for (uint64_t i : lost) {
+    if (!repair_attempts_.contains(i) && !read_before_repair(i)) {
+      fresh.push_back(i);
+    }
+  }
+  std::sort(fresh.begin(), fresh.end());
+  fresh.erase(std::unique(fresh.begin(), fresh.end()), fresh.end());
+  const uint64_t limit = max_repairs();
+  if (fresh.size() > limit || repairs_ > limit - fresh.size()) {
+    std::string store = kind_ != nullptr ? kind_->IntermediateStore(ctx_) : "";
+    constexpr size_t kMaxReport = 500;
+    Fail(absl::StrCat(
+             "lost intermediate data: stage ", stage_,
+             " keeps finding the "
+             "output of stage ",
+             stage_ - 1, " missing from ",
+             store.empty() ? std::string("the job's intermediate store")
+                           : absl::StrCat("the store ", store),
+             " after ", repairs_, " rerun(s) of its tasks, the job's limit (",
+             spec_.max_repairs() > 0
+                 ? absl::StrCat("max_repairs=", limit)
+                 : absl::StrCat("max_repairs default: 3 x ",
+                                previous_payloads_.size(), " tasks = ", limit),
+             "). The store must be shared by all workers: one filesystem, "
+             "mounted at the same path on the coordinator and on every "
+             "worker; a store directory local to each worker is the common "
+             "cause (in Kubernetes, put it on the shared volume: "
+             "docs/DEPLOY.md). Last report, from task ",
+             waiting, ": ", report.substr(0, kMaxReport),
+             report.size() > kMaxReport ? "..." : ""),
+         now);
+    return absl::FailedPreconditionError(error_);
+  }
   RepairPlan plan;
   absl::btree_set<uint64_t>& needs = waiting_[waiting];
   for (uint64_t i : lost) {
-    auto repaired = repaired_before_.find(i);
-    const bool read_before_repair =
-        repaired != repaired_before_.end() && leased_at < repaired->second;
-    if (read_before_repair && !repair_attempts_.contains(i)) continue;
+    if (read_before_repair(i) && !repair_attempts_.contains(i)) continue;
     needs.insert(i);
     if (repair_attempts_.emplace(i, 0).second) plan.to_run.push_back(i);
   }
+  repairs_ += plan.to_run.size();
   if (needs.empty()) {
     waiting_.erase(waiting);
     plan.requeue_now = true;
@@ -313,6 +352,16 @@ absl::StatusOr<JobRecord::RepairPlan> JobRecord::RequestRepair(
 uint32_t JobRecord::StartRepairAttempt(uint64_t previous_index) {
   counts_.set_running(counts_.running() + 1);
   return ++repair_attempts_[previous_index];
+}
+
+void JobRecord::UndoRepairAttempt(uint64_t previous_index) {
+  auto it = repair_attempts_.find(previous_index);
+  if (it != repair_attempts_.end() && it->second > 0) --it->second;
+}
+
+uint64_t JobRecord::max_repairs() const {
+  if (spec_.max_repairs() > 0) return spec_.max_repairs();
+  return 3 * static_cast<uint64_t>(previous_payloads_.size());
 }
 
 std::vector<uint64_t> JobRecord::RepairDone(uint64_t previous_index,

@@ -51,6 +51,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "coordinator/task_key.h"
 #include "gridless/v1/job.pb.h"
@@ -170,17 +171,31 @@ class JobRecord {
     bool requeue_now = false;
   };
   // The attempt of current-stage task `waiting` leased with sequence
-  // `leased_at` found tasks `lost` of the previous stage missing.
-  // INVALID_ARGUMENT when the current stage is the first or an index is
-  // out of range.
+  // `leased_at` found tasks `lost` of the previous stage missing (`report`:
+  // its error message).  INVALID_ARGUMENT when the current stage is the
+  // first or an index is out of range (`lost` comes from a worker).
+  // Each previous-stage task it has run again counts against the job's
+  // repair limit (max_repairs()); a report that would go past it fails the
+  // job, naming the kind's IntermediateStore and the likely cause (a store
+  // not shared by all workers), and returns FAILED_PRECONDITION with that
+  // message: the caller must then end the job (finished() is true).
   absl::StatusOr<RepairPlan> RequestRepair(uint64_t waiting,
                                            const std::vector<uint64_t>& lost,
-                                           uint64_t leased_at);
+                                           uint64_t leased_at,
+                                           absl::string_view report,
+                                           absl::Time now);
+  // The job's repair limit: spec.max_repairs, or 3 x the previous stage's
+  // task count when 0.  Previous-stage reruns started so far.
+  uint64_t max_repairs() const;
+  uint64_t repairs() const { return repairs_; }
   bool repairing(uint64_t previous_index) const {
     return repair_attempts_.contains(previous_index);
   }
   // An attempt of a repair begins; returns its attempt number.
   uint32_t StartRepairAttempt(uint64_t previous_index);
+  // The repair's worker could not run it (not the task's fault): the
+  // attempt does not count.
+  void UndoRepairAttempt(uint64_t previous_index);
   // The repair succeeded before any lease of sequence >= `next_lease`
   // was granted: returns the current-stage tasks no longer waiting for
   // anything (to queue again).
@@ -260,6 +275,8 @@ class JobRecord {
   // Previous-stage task -> the lease sequence before which its last repair
   // finished (leases older than that may have read the lost data).
   absl::flat_hash_map<uint64_t, uint64_t> repaired_before_;
+  // Previous-stage reruns started since the job was submitted (or retried).
+  uint64_t repairs_ = 0;
 };
 
 }  // namespace gridless

@@ -39,15 +39,33 @@ size_t ReadyQueue::ReleaseDue(absl::Time now) {
 }
 
 size_t ReadyQueue::TakeBatch(size_t max, std::vector<TaskKey>* out) {
+  static const absl::flat_hash_set<JobHandle> kNone;
+  return TakeBatch(max, out, kNone);
+}
+
+size_t ReadyQueue::TakeBatch(size_t max, std::vector<TaskKey>* out,
+                             const absl::flat_hash_set<JobHandle>& skip) {
   size_t taken = 0;
   while (taken < max && !ring_.empty()) {
-    const JobHandle job = ring_.front();
-    ring_.pop_front();
+    // The first job in turn not skipped; the skipped ones keep their place.
+    size_t pos = 0;
+    if (!skip.empty()) {
+      while (pos < ring_.size() && skip.contains(ring_[pos])) ++pos;
+      if (pos == ring_.size()) break;
+    }
+    const JobHandle job = ring_[pos];
+    ring_.erase(ring_.begin() + static_cast<ptrdiff_t>(pos));
     auto it = jobs_.find(job);
     if (it == jobs_.end()) continue;  // removed meanwhile
     JobQueue& q = it->second;
-    // Alone in the ring: no one to be fair to, take a whole chunk.
-    uint64_t want = ring_.empty() ? max - taken : 1;
+    // Alone in the ring (but for skipped jobs): no one to be fair to, take
+    // a whole chunk.
+    const bool alone =
+        skip.empty()
+            ? ring_.empty()
+            : std::all_of(ring_.begin(), ring_.end(),
+                          [&](JobHandle h) { return skip.contains(h); });
+    uint64_t want = alone ? max - taken : 1;
     while (want > 0 && !q.ranges.empty()) {
       Range& r = q.ranges.front();
       const uint64_t n = std::min<uint64_t>(want, r.end - r.begin);

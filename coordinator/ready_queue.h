@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "coordinator/task_key.h"
 
@@ -44,6 +45,11 @@ class ReadyQueue {
   // Appends up to `max` ready tasks to `out`, round-robin across jobs.
   // Returns how many were appended.
   size_t TakeBatch(size_t max, std::vector<TaskKey>* out);
+  // The same, passing over the jobs in `skip` (a worker that refused them):
+  // they keep their tasks and their turn.  Costs O(jobs in skip) more per
+  // turn.
+  size_t TakeBatch(size_t max, std::vector<TaskKey>* out,
+                   const absl::flat_hash_set<JobHandle>& skip);
 
   // Forgets every ready and delayed task of `job` (a cancelled or finished
   // job).  Returns how many tasks were dropped.

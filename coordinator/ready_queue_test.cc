@@ -55,6 +55,32 @@ TEST(ReadyQueueTest, TwoJobsAlternateAcrossBatches) {
   EXPECT_EQ(q.ready(1), 0u);
 }
 
+// A worker that refused job 1 is served the other jobs; job 1 keeps its
+// tasks and its turn for the next worker.
+TEST(ReadyQueueTest, SkippedJobsKeepTheirTasksAndTheirTurn) {
+  ReadyQueue q;
+  q.PushRange(1, 0, 0, 3);
+  q.PushRange(2, 0, 0, 2);
+  q.PushRange(3, 0, 0, 2);
+  const absl::flat_hash_set<JobHandle> skip = {1};
+  std::vector<TaskKey> out;
+  EXPECT_EQ(q.TakeBatch(3, &out, skip), 3u);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], (TaskKey{2, 0, 0}));
+  EXPECT_EQ(out[1], (TaskKey{3, 0, 0}));
+  EXPECT_EQ(out[2], (TaskKey{2, 0, 1}));
+  out.clear();
+  // Only skipped jobs and job 3 left: job 3 alone (but for job 1) gets all.
+  EXPECT_EQ(q.TakeBatch(10, &out, skip), 1u);
+  EXPECT_EQ(out[0], (TaskKey{3, 0, 1}));
+  out.clear();
+  EXPECT_EQ(q.TakeBatch(10, &out, skip), 0u) << "nothing but job 1";
+  EXPECT_EQ(q.ready(), 3u);
+  auto batch = Take(q, 10);  // another worker
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0], (TaskKey{1, 0, 0}));
+}
+
 TEST(ReadyQueueTest, FairShareBetweenTwoLargeJobs) {
   ReadyQueue q;
   q.PushRange(7, 0, 0, 10000);

@@ -365,6 +365,16 @@ SchedulerEvents Scheduler::WorkerDisconnected(WorkerId id) {
     }
     workers_.erase(it);
   }
+  // The jobs the remaining workers refused may have no worker left.
+  absl::flat_hash_set<JobHandle> refused;
+  for (const auto& [wid, w] : workers_) {
+    refused.insert(w.refused.begin(), w.refused.end());
+  }
+  for (JobHandle h : refused) {
+    if (JobRecord* job = jobs_.Find(h); job != nullptr) {
+      CheckRunnable(job, now, &events);
+    }
+  }
   return events;
 }
 
@@ -434,7 +444,8 @@ size_t Scheduler::TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch) {
       chunk = std::min(chunk, (kMaxBatchBytes - bytes) / per_task + 1);
     }
     scratch_.clear();
-    ready_.TakeBatch(chunk, &scratch_);
+    ready_.TakeBatch(chunk, &scratch_, w->second.refused);
+    if (scratch_.empty()) break;  // only jobs this worker refused
     for (const TaskKey& key : scratch_) {
       if (key.job != cached_handle || job == nullptr) {
         cached_handle = key.job;
@@ -488,7 +499,7 @@ size_t Scheduler::TakeBackups(WorkerId id, size_t max, absl::Time now,
       backup_pending_.erase(key);
       continue;
     }
-    if (primary->worker == id) {
+    if (primary->worker == id || workers_[id].refused.contains(key.job)) {
       backups_wanted_.push_back(key);
       continue;
     }
@@ -576,10 +587,20 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
     } else if (error.code() == absl::StatusCode::kDeadlineExceeded) {
       job->CountTimedOut();
     }
+    if (r.error().prepare_failed() &&
+        error.code() == absl::StatusCode::kFailedPrecondition) {
+      OnPrepareRefused(id, job, *lease, error, now, &events);
+      continue;
+    }
     if (key.stage == job->stage() && job->stage() > 0 &&
         error.code() == absl::StatusCode::kDataLoss) {
       if (auto lost = mapreduce::LostMapTasks(error); lost.has_value()) {
-        auto plan = job->RequestRepair(key.index, *lost, lease->sequence);
+        auto plan = job->RequestRepair(key.index, *lost, lease->sequence,
+                                       error.message(), now);
+        if (job->finished()) {  // past its repair limit
+          OnJobFinished(job, &events);
+          continue;
+        }
         if (plan.ok()) {
           // Not the task's fault: this attempt does not count.
           job->UndoAttempt(key.index);
@@ -658,6 +679,18 @@ SchedulerEvents Scheduler::Tick(absl::Time now) {
   if (now >= next_straggler_check_) {
     next_straggler_check_ = now + kStragglerScanInterval;
     FindStragglers(now, &events);
+  }
+  if (!unrunnable_since_.empty()) {
+    std::vector<JobHandle> unrunnable;
+    for (const auto& [h, since] : unrunnable_since_) unrunnable.push_back(h);
+    for (JobHandle h : unrunnable) {
+      JobRecord* job = jobs_.Find(h);
+      if (job == nullptr || job->finished()) {
+        unrunnable_since_.erase(h);
+      } else {
+        CheckRunnable(job, now, &events);
+      }
+    }
   }
   ready_.ReleaseDue(now);
   if (ready_.ready() > 0 || !backups_wanted_.empty() ||
@@ -752,6 +785,10 @@ size_t Scheduler::TakeSuspects(WorkerId id, size_t max, absl::Time now,
       continue;
     }
     if (leases_.Leased(key) || job->waiting_for_repair(key.index)) continue;
+    if (w.refused.contains(key.job)) {
+      suspect_queue_.push_back(key);  // for another worker
+      continue;
+    }
     const uint32_t attempt = job->StartAttempt(key.index);
     leases_.Grant(key, id, attempt, now);
     w.suspects.insert(key);
@@ -766,6 +803,78 @@ void Scheduler::ClearSuspect(WorkerId id, const TaskKey& task) {
   if (auto w = workers_.find(id); w != workers_.end()) {
     w->second.suspects.erase(task);
   }
+}
+
+void Scheduler::OnPrepareRefused(WorkerId id, JobRecord* job,
+                                 const Lease& lease, const absl::Status& error,
+                                 absl::Time now, SchedulerEvents* events) {
+  const TaskKey& key = lease.task;
+  if (auto w = workers_.find(id); w != workers_.end()) {
+    constexpr size_t kMaxReason = 500;  // the message is the worker's
+    absl::string_view why = error.message();
+    if (w->second.refused.insert(key.job).second) {
+      w->second.refused_why[key.job] = std::string(why.substr(0, kMaxReason));
+    }
+  }
+  // Not the task's fault: the attempt does not count.
+  const bool current = key.stage == job->stage();
+  if (current) {
+    job->UndoAttempt(key.index);
+  } else {
+    job->UndoRepairAttempt(key.index);
+  }
+  ++tasks_retried_;
+  job->CountRetry();
+  if (!leases_.Leased(key) &&
+      (current ? Unfinished(*job, key)
+               : key.stage + 1 == job->stage() && job->repairing(key.index))) {
+    ready_.Push(key);
+    events->tasks_ready = true;
+  }
+  CheckRunnable(job, now, events);
+}
+
+void Scheduler::CheckRunnable(JobRecord* job, absl::Time now,
+                              SchedulerEvents* events) {
+  if (job->finished()) return;
+  // No worker at all (waiting for one is normal), or one that may run it.
+  const bool runnable =
+      workers_.empty() ||
+      std::any_of(workers_.begin(), workers_.end(), [&](const auto& w) {
+        return !w.second.refused.contains(job->handle());
+      });
+  if (runnable) {
+    unrunnable_since_.erase(job->handle());
+    return;
+  }
+  // A worker that is starting gets lease_timeout to connect.
+  const absl::Time since =
+      unrunnable_since_.try_emplace(job->handle(), now).first->second;
+  if (now - since < options_.lease_timeout) return;
+  std::vector<std::string> refusals;
+  for (const auto& [wid, w] : workers_) {
+    auto why = w.refused_why.find(job->handle());
+    refusals.push_back(
+        absl::StrCat("worker ", w.name, ": ",
+                     why != w.refused_why.end() ? why->second : ""));
+  }
+  std::sort(refusals.begin(), refusals.end());
+  constexpr size_t kMaxNamed = 5;
+  const size_t more =
+      refusals.size() > kMaxNamed ? refusals.size() - kMaxNamed : 0;
+  refusals.resize(refusals.size() - more);
+  job->Fail(
+      absl::StrCat(
+          "no connected worker can run the job: all ", workers_.size(),
+          " failed to prepare it (", absl::StrJoin(refusals, "; "),
+          more > 0 ? absl::StrCat("; and ", more, " more") : "",
+          ") and no other worker connected within ",
+          absl::FormatDuration(options_.lease_timeout),
+          ". Every worker must see the job's inputs (loan tape, map-reduce "
+          "store) at the same path as the coordinator, e.g. on a shared "
+          "volume (docs/DEPLOY.md); fix the workers, then resubmit"),
+      now);
+  OnJobFinished(job, events);
 }
 
 void Scheduler::OnLeaseLost(const Lease& lease, const absl::Status& why,
@@ -852,7 +961,12 @@ void Scheduler::OnJobFinished(JobRecord* job, SchedulerEvents* events) {
     });
   }
   leases_.RemoveJob(job->handle());
-  for (auto& [id, w] : workers_) w.seen_jobs.erase(job->handle());
+  unrunnable_since_.erase(job->handle());
+  for (auto& [id, w] : workers_) {
+    w.seen_jobs.erase(job->handle());
+    w.refused.erase(job->handle());
+    w.refused_why.erase(job->handle());
+  }
   events->ended_jobs.push_back(EndedJob{job->id(), job->state(), job->error()});
   if (open_jobs_ > 0) --open_jobs_;
   if (options_.journal != nullptr) {

@@ -43,6 +43,18 @@
 //    and a [lost_map_tasks=...] list (jobs/mapreduce/lost_map_tasks.h) has
 //    those tasks of stage s-1 run again (counted as `rerun`), then runs
 //    again itself without counting the attempt.
+//    Each rerun counts against the job's repair limit (spec.max_repairs,
+//    default 3 x the rerun stage's tasks): past it the job fails naming
+//    its store, which is then most likely not shared by all workers.
+//  * A worker that cannot prepare a job (TaskError.prepare_failed with
+//    FAILED_PRECONDITION: e.g. it cannot read the loan tape the
+//    coordinator read) is the worker's fault, not the task's: the task
+//    goes back to the queue without counting the attempt, and that worker
+//    stream is given no more tasks of the job.  When every connected
+//    worker has so refused a job and no other worker connects within
+//    lease_timeout (a starting worker's time to say Hello), the job fails
+//    naming them and their reasons (it would otherwise wait, silently, for
+//    a worker that may never come).
 //  * Journal (options.journal): jobs, merged partials and job ends are
 //    recorded under the lock (buffered; the owner flushes); Restore()
 //    rebuilds the jobs of a journal at start.
@@ -236,6 +248,10 @@ class Scheduler {
     absl::flat_hash_set<JobHandle> seen_jobs;
     // Suspects leased to this worker (at most `slots`).
     absl::flat_hash_set<TaskKey> suspects;
+    // Jobs this worker could not prepare (it gets none of their tasks), and
+    // why (its error message, truncated).
+    absl::flat_hash_set<JobHandle> refused;
+    absl::flat_hash_map<JobHandle, std::string> refused_why;
   };
 
   absl::Time Now() const { return clock_->Now(); }
@@ -276,6 +292,17 @@ class Scheduler {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues the current-stage tasks of `indices` (sorted or not).
   void QueueTasks(JobRecord* job, const std::vector<uint64_t>& indices)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Worker `id` could not prepare the job of `lease` (see "A worker that
+  // cannot prepare a job"): requeues the task free and excludes the worker.
+  void OnPrepareRefused(WorkerId id, JobRecord* job, const Lease& lease,
+                        const absl::Status& error, absl::Time now,
+                        SchedulerEvents* events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // When every connected worker has refused the job: notes since when,
+  // and fails the job once that has lasted lease_timeout.  Forgets the
+  // note when some connected worker has not refused it.
+  void CheckRunnable(JobRecord* job, absl::Time now, SchedulerEvents* events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A lease was lost (worker gone, expired, timed out).
   void OnLeaseLost(const Lease& lease, const absl::Status& why, absl::Time now,
@@ -329,6 +356,9 @@ class Scheduler {
   std::deque<TaskKey> backups_wanted_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<TaskKey> backup_pending_ ABSL_GUARDED_BY(mu_);
   absl::Time next_straggler_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Running jobs every connected worker has refused, and since when.
+  absl::flat_hash_map<JobHandle, absl::Time> unrunnable_since_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gridless

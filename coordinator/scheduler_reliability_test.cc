@@ -35,6 +35,16 @@ class SchedulerReliabilityTest : public testing::SchedulerFixture {
     }
   }
 
+  // What a worker whose Prepare failed sends for `t`.
+  static v1::TaskResult Refuse(const v1::Task& t) {
+    v1::TaskResult r = Err(t, absl::StatusCode::kFailedPrecondition,
+                           absl::StrCat("preparing job ", t.job_id(),
+                                        " (kind \"concat\"): worker cannot "
+                                        "read the loan tape: no such file"));
+    r.mutable_error()->set_prepare_failed(true);
+    return r;
+  }
+
   static v1::JobSpec Budget(v1::JobSpec spec, uint32_t max_failed) {
     spec.set_max_failed_tasks(max_failed);
     return spec;
@@ -337,6 +347,213 @@ TEST_F(SchedulerReliabilityTest, LateReportsOfARepairedLossDoNotRepairAgain) {
   EXPECT_EQ(r.progress().state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_EQ(r.progress().tasks().rerun(), 2u);
   EXPECT_EQ(r.result().fields().at("stage1").number_value(), 6);
+}
+
+// A reduce task that finds its input missing however often the map task is
+// rerun (a store local to each worker): the reruns stop at the job's limit,
+// max_repairs or by default 3 x the map tasks, and the job fails naming the
+// store and the likely cause.
+TEST_F(SchedulerReliabilityTest, RepairsPastTheLimitFailTheJobNamingTheStore) {
+  sched_->WorkerConnected(1, "w1", 8);
+  auto run = [&](uint32_t max_repairs) {
+    v1::JobSpec spec = Spec("twostage", 2);
+    spec.set_max_repairs(max_repairs);
+    (*spec.mutable_params()->mutable_fields())["store"].set_string_value(
+        "file:///var/tmp/local-shuffle");
+    const std::string id = Submit(spec);
+    SucceedAll(1, Take(1, 100));  // stage 0: 2 map tasks
+    // Stage 1 (4 tasks): task 0 never finds map task 1's output; the rest
+    // succeed, and so does every rerun.
+    for (int round = 0; round < 100 && State(id) == v1::JOB_STATE_RUNNING;
+         ++round) {
+      v1::TaskBatch b = Take(1, 100);
+      if (b.tasks_size() == 0) break;
+      std::vector<v1::TaskResult> results;
+      for (const v1::Task& t : b.tasks()) {
+        results.push_back(t.stage() == 1 && t.task_index() == 0
+                              ? Err(t, absl::StatusCode::kDataLoss,
+                                    "run 0 of map task 1 is missing "
+                                    "[lost_map_tasks=1]")
+                              : Ok(t));
+        if (t.stage() == 1) {
+          EXPECT_EQ(t.attempt(), 1u) << "a lost input is not charged";
+        }
+      }
+      Send(1, std::move(results));
+    }
+    return *sched_->GetProgress(id);
+  };
+
+  v1::Progress p = run(3);
+  ASSERT_EQ(p.state(), v1::JOB_STATE_FAILED);
+  EXPECT_EQ(p.tasks().rerun(), 3u) << "exactly max_repairs reruns";
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("file:///var/tmp/local-shuffle"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("max_repairs=3"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("shared by all workers"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("local to each worker"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("[lost_map_tasks=1]"));
+
+  p = run(0);  // the default: 3 x 2 map tasks
+  ASSERT_EQ(p.state(), v1::JOB_STATE_FAILED);
+  EXPECT_EQ(p.tasks().rerun(), 6u);
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("3 x 2 tasks = 6"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("file:///var/tmp/local-shuffle"));
+}
+
+// The lost-task list comes from a worker: an index beyond the map stage, or
+// a list naming one task many times, reruns nothing it should not.
+TEST_F(SchedulerReliabilityTest, LostTaskListFromAWorkerIsBounded) {
+  const std::string id = Submit(Budget(Spec("twostage", 2), 1));
+  sched_->WorkerConnected(1, "w1", 8);
+  SucceedAll(1, Take(1, 100));
+  v1::TaskBatch s1 = Take(1, 100);
+  ASSERT_EQ(s1.tasks_size(), 4);
+  std::vector<v1::TaskResult> results;
+  for (const v1::Task& t : s1.tasks()) {
+    if (t.task_index() == 1) {
+      results.push_back(
+          Err(t, absl::StatusCode::kDataLoss, "dup [lost_map_tasks=0,0,0,0]"));
+    }
+  }
+  for (const v1::Task& t : s1.tasks()) {
+    if (t.task_index() == 0) {
+      results.push_back(Err(t, absl::StatusCode::kDataLoss,
+                            "forged [lost_map_tasks=18446744073709551615,1]"));
+    } else if (t.task_index() > 1) {
+      results.push_back(Ok(t));
+    }
+  }
+  Send(1, std::move(results));
+  // Task 1's report reruns map task 0 once; task 0's is refused whole (an
+  // ordinary permanent failure: dead-lettered, within the budget).
+  v1::TaskBatch repair = Take(1, 100);
+  ASSERT_EQ(repair.tasks_size(), 1);
+  EXPECT_EQ(repair.tasks(0).stage(), 0u);
+  EXPECT_EQ(repair.tasks(0).task_index(), 0u);
+  SucceedAll(1, repair);
+  SucceedAll(1, Take(1, 100));
+  v1::Progress p = *sched_->GetProgress(id);
+  EXPECT_EQ(p.state(), v1::JOB_STATE_PARTIAL);
+  EXPECT_EQ(p.tasks().rerun(), 1u);
+  auto failures = *sched_->ListFailures(id);
+  ASSERT_EQ(failures.dead_letters_size(), 1);
+  EXPECT_EQ(failures.dead_letters(0).task_index(), 0u);
+}
+
+// A worker that cannot prepare a job (it cannot read the tape): the task
+// runs elsewhere, uncharged, and the worker gets no more of the job's tasks.
+TEST_F(SchedulerReliabilityTest, WorkerThatCannotPrepareIsExcludedFromTheJob) {
+  const std::string id = Submit(Spec("concat", 6));
+  sched_->WorkerConnected(1, "good", 1);
+  sched_->WorkerConnected(2, "bad", 1);
+  v1::TaskBatch bad = Take(2, 3);
+  ASSERT_EQ(bad.tasks_size(), 3);
+  SchedulerEvents ev = Send(2, {Refuse(bad.tasks(0))});
+  EXPECT_TRUE(ev.tasks_ready);
+  EXPECT_TRUE(ev.ended_jobs.empty());
+  EXPECT_EQ(Take(2, 100).tasks_size(), 0) << "no tasks after a refusal";
+  // Its other prefetched tasks fail the same way, and go back too.
+  v1::TaskBatch good = Take(1, 100);
+  EXPECT_EQ(good.tasks_size(), 4);  // 3, 4, 5 and the refused 0
+  Send(2, {Refuse(bad.tasks(1)), Refuse(bad.tasks(2))});
+  EXPECT_EQ(Take(2, 100).tasks_size(), 0);
+  SucceedAll(1, good);
+  v1::TaskBatch rest = Take(1, 100);
+  ASSERT_EQ(rest.tasks_size(), 2);
+  for (const v1::Task& t : rest.tasks()) {
+    EXPECT_EQ(t.attempt(), 1u) << "the refusal is not charged";
+  }
+  for (const v1::Task& t : good.tasks()) EXPECT_EQ(t.attempt(), 1u);
+  SucceedAll(1, rest);
+  auto r = *sched_->GetResult(id);
+  EXPECT_EQ(r.progress().state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(r.progress().tasks().failed(), 0u);
+  EXPECT_EQ(Value(id), "0,1,2,3,4,5");
+  EXPECT_EQ(sched_->ListFailures(id)->dead_letters_size(), 0);
+
+  // Another job is not affected: the bad worker takes its tasks.
+  const std::string other = Submit(Spec("concat", 2));
+  EXPECT_EQ(Take(2, 100).tasks_size(), 2);
+  (void)other;
+}
+
+// A refusal with another code, or FAILED_PRECONDITION from the task itself,
+// is the task's failure as before.
+TEST_F(SchedulerReliabilityTest, OnlyAPrepareFailedPreconditionIsARefusal) {
+  const std::string id = Submit(Budget(Spec("concat", 3), 2));
+  sched_->WorkerConnected(1, "w1", 3);
+  v1::TaskBatch b = Take(1, 3);
+  ASSERT_EQ(b.tasks_size(), 3);
+  v1::TaskResult other_code = Refuse(b.tasks(1));
+  other_code.mutable_error()->set_code(
+      static_cast<int>(absl::StatusCode::kInvalidArgument));
+  Send(1, {Err(b.tasks(0), absl::StatusCode::kFailedPrecondition,
+               "the task's own precondition"),
+           std::move(other_code), Ok(b.tasks(2))});
+  EXPECT_EQ(State(id), v1::JOB_STATE_PARTIAL);
+  EXPECT_EQ(sched_->ListFailures(id)->dead_letters_size(), 2);
+}
+
+// When every connected worker has refused a job, a worker that is starting
+// gets lease_timeout (10 s here) to connect; then the job fails, naming the
+// workers and why, rather than wait silently.  The same when the last
+// worker that had not refused disconnects.
+TEST_F(SchedulerReliabilityTest, JobEveryWorkerRefusesFailsNamingThem) {
+  const std::string id = Submit(Spec("concat", 4));
+  sched_->WorkerConnected(1, "host-a:1", 1);
+  sched_->WorkerConnected(2, "host-b:2", 1);
+  v1::TaskBatch a = Take(1, 1);
+  v1::TaskBatch b = Take(2, 1);
+  ASSERT_EQ(a.tasks_size(), 1);
+  ASSERT_EQ(b.tasks_size(), 1);
+  Send(1, {Refuse(a.tasks(0))});
+  SchedulerEvents ev = Send(2, {Refuse(b.tasks(0))});
+  EXPECT_TRUE(ev.ended_jobs.empty());
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_TRUE(sched_->Tick(clock_.Now()).ended_jobs.empty());
+  EXPECT_EQ(State(id), v1::JOB_STATE_RUNNING) << "within the grace";
+  clock_.Advance(absl::Seconds(1));
+  ev = sched_->Tick(clock_.Now());
+  ASSERT_EQ(ev.ended_jobs.size(), 1u);
+  v1::Progress p = *sched_->GetProgress(id);
+  EXPECT_EQ(p.state(), v1::JOB_STATE_FAILED);
+  EXPECT_THAT(p.error(),
+              ::testing::HasSubstr("no connected worker can run the job"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("worker host-a:1: preparing"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("worker host-b:2: preparing"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("cannot read the loan tape"));
+  EXPECT_THAT(p.error(), ::testing::HasSubstr("shared volume"));
+  EXPECT_EQ(p.tasks().failed(), 0u);
+
+  // A worker that connects within the grace saves the job.
+  const std::string saved = Submit(Spec("concat", 2));
+  v1::TaskBatch a1 = Take(1, 1);
+  v1::TaskBatch b1 = Take(2, 1);
+  Send(1, {Refuse(a1.tasks(0))});
+  Send(2, {Refuse(b1.tasks(0))});
+  clock_.Advance(absl::Seconds(5));
+  sched_->WorkerConnected(3, "host-c:3", 4);
+  clock_.Advance(absl::Seconds(10));
+  sched_->Tick(clock_.Now());
+  EXPECT_EQ(State(saved), v1::JOB_STATE_RUNNING);
+  SucceedAll(3, Take(3, 10));
+  EXPECT_EQ(State(saved), v1::JOB_STATE_SUCCEEDED);
+
+  // The last worker that could run it leaves.
+  const std::string left = Submit(Spec("concat", 4));
+  v1::TaskBatch a2 = Take(1, 1);
+  v1::TaskBatch b2 = Take(2, 1);
+  Send(1, {Refuse(a2.tasks(0))});
+  Send(2, {Refuse(b2.tasks(0))});
+  EXPECT_EQ(State(left), v1::JOB_STATE_RUNNING);
+  sched_->WorkerDisconnected(3);
+  clock_.Advance(absl::Seconds(10));
+  ev = sched_->Tick(clock_.Now());
+  ASSERT_EQ(ev.ended_jobs.size(), 1u);
+  EXPECT_EQ(ev.ended_jobs[0].job_id, left);
+  EXPECT_EQ(State(left), v1::JOB_STATE_FAILED);
+  EXPECT_THAT(sched_->GetProgress(left)->error(),
+              ::testing::HasSubstr("all 2 failed to prepare it"));
 }
 
 TEST_F(SchedulerReliabilityTest, JournalRestoresJobsAfterARestart) {

@@ -10,6 +10,7 @@
 //   "twostage" params {tasks}: stage 0 has `tasks` tasks each counting 1;
 //             stage 1 is planned from stage 0's count c with 2c tasks whose
 //             payload is "s1:i"; result {"stage0": c, "stage1": merged count}.
+//             Its IntermediateStore is the string param "store".
 //   "badplan" Plan fails with INVALID_ARGUMENT naming parameter "x".
 //
 // Runners (Prepare) are provided so that RunJobLocally can compute the
@@ -176,6 +177,10 @@ class TwoStageKind final : public TestKindBase {
     (*s.mutable_fields())["stage1"].set_number_value(
         static_cast<double>(DecodeU64(acc)));
     return s;
+  }
+  std::string IntermediateStore(const JobContext& job) const override {
+    auto store = job.params.String("store", "");
+    return store.ok() ? *store : "";
   }
 };
 

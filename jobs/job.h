@@ -175,6 +175,15 @@ class JobKind {
   // Coordinator side: the result of the last stage.  Numbers are doubles.
   virtual absl::StatusOr<google::protobuf::Struct> Finalize(
       const JobContext& job, std::string_view acc) const = 0;
+
+  // Coordinator side, multi-stage kinds: where tasks of one stage leave data
+  // for the next (the map-reduce shuffle store URL), as the user would
+  // recognize it.  Named in the error of a job that keeps losing that data.
+  // Default: "" (the kind keeps no such data).
+  virtual std::string IntermediateStore(const JobContext& job) const {
+    (void)job;
+    return "";
+  }
 };
 
 // Name -> kind.  Register before any server or worker starts; lookups are

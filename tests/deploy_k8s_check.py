@@ -26,6 +26,10 @@ What is checked:
     (manifest or secretGenerator) with the keys used, --token-file and
     --journal point inside the right mounts, non-root pods reading a Secret
     set fsGroup;
+  * the shared data volume: a PersistentVolumeClaim with accessModes
+    ReadWriteMany, mounted read-write by the coordinator and by every worker
+    container, the same claim at the same mountPath (loan tapes and
+    map-reduce stores must name the same files on every pod);
   * every container has cpu and memory requests and limits, pods run as
     non-root, workers have a terminationGracePeriodSeconds;
   * Services, PodDisruptionBudgets and autoscalers select or target existing
@@ -406,6 +410,54 @@ class Checker:
             i += 1
         return flags
 
+    # ---- the shared data volume
+    def check_shared_volume(self):
+        rwx = {d["metadata"]["name"]: p for p, d in self.of_kind("PersistentVolumeClaim")
+               if "ReadWriteMany" in ((d.get("spec") or {}).get("accessModes") or [])}
+        hint = ("loan tapes and map-reduce stores must live on a volume the coordinator and every worker "
+                "mount at the same path (docs/DEPLOY.md)")
+        if not rwx:
+            self.error(self.k8s, f"shared volume: no PersistentVolumeClaim has accessModes ReadWriteMany; {hint}")
+            return
+        # (claim, mountPath, readOnly) of each Gridless container's RWX mounts.
+        found = {"gridless-coordinator": [], "gridless-worker": []}
+        for dep, (path, tmpl) in sorted(self.pods.items()):
+            pod = tmpl.get("spec") or {}
+            volumes = {v["name"]: v for v in pod.get("volumes") or []}
+            for c in pod.get("containers") or []:
+                argv = list(c.get("command") or []) + list(c.get("args") or [])
+                binary = os.path.basename(str(argv[0])) if argv else ""
+                if binary not in found:
+                    continue
+                shared = []
+                for m in c.get("volumeMounts") or []:
+                    claim = ((volumes.get(m.get("name")) or {}).get("persistentVolumeClaim") or {}).get("claimName")
+                    if claim in rwx:
+                        shared.append((claim, m.get("mountPath", "").rstrip("/"), bool(m.get("readOnly"))))
+                found[binary].append((path, f"{dep}/{c.get('name')}", shared))
+        coord = found["gridless-coordinator"]
+        if not coord or not found["gridless-worker"]:
+            return  # no coordinator or no worker to compare (checked elsewhere)
+        cpath, cwhere, cshared = coord[0]
+        if not cshared:
+            self.error(cpath, f"{cwhere}: mounts no ReadWriteMany claim ({sorted(rwx)}) as the shared volume; {hint}")
+            return
+        for claim, mount, ro in cshared:
+            if ro:
+                self.error(cpath, f"{cwhere}: shared volume {claim} at {mount} is readOnly; jobs write their outputs there")
+        for wpath, wwhere, wshared in found["gridless-worker"]:
+            if not wshared:
+                self.error(wpath, f"{wwhere}: mounts no ReadWriteMany claim; the coordinator mounts the shared volume "
+                           f"{cshared[0][0]} at {cshared[0][1]}; {hint}")
+                continue
+            for claim, mount, ro in cshared:
+                if (claim, mount) not in [(c, m) for c, m, _ in wshared]:
+                    self.error(wpath, f"{wwhere}: does not mount shared volume {claim} at {mount} as the coordinator "
+                               f"does (it mounts {[(c, m) for c, m, _ in wshared]}): the same path must name the same files")
+            for claim, mount, ro in wshared:
+                if ro:
+                    self.error(wpath, f"{wwhere}: shared volume {claim} at {mount} is readOnly; map tasks write the store there")
+
     # ---- services, PDBs, autoscalers, metrics
     def pod_for_selector(self, selector):
         for name, (path, tmpl) in self.pods.items():
@@ -464,6 +516,7 @@ class Checker:
         self.check_dockerfile()
         self.check_kustomizations()
         self.check_workloads()
+        self.check_shared_volume()
         self.check_services()
         self.check_pdbs()
         self.check_scalers()
@@ -508,6 +561,11 @@ MUTATIONS = [
     ("image in kustomization", "overlays/example/kustomization.yaml", "- name: gridless/gridless", "- name: gridless/grid", "images entry"),
     ("not YAML", "base/coordinator-pvc.yaml", "accessModes: [\"ReadWriteOnce\"]", "accessModes: [\"ReadWriteOnce\"", "parse"),
     ("unknown binary", "base/worker-deployment.yaml", "- gridless-worker\n", "- gridless-wrker\n", "not a Gridless binary"),
+    ("shared claim not RWX", "base/shared-pvc.yaml", "accessModes: [\"ReadWriteMany\"]", "accessModes: [\"ReadWriteOnce\"]", "ReadWriteMany"),
+    ("worker shared path", "base/worker-deployment.yaml", "- name: shared\n              mountPath: /data", "- name: shared\n              mountPath: /shared", "does not mount shared volume gridless-shared at /data"),
+    ("worker not on the shared claim", "base/worker-deployment.yaml", "claimName: gridless-shared", "claimName: gridless-journal", "mounts no ReadWriteMany claim"),
+    ("coordinator shared path", "base/coordinator-deployment.yaml", "- name: shared\n              mountPath: /data", "- name: shared\n              mountPath: /srv/data", "does not mount shared volume gridless-shared at /srv/data"),
+    ("worker shared read-only", "base/worker-deployment.yaml", "- name: shared\n              mountPath: /data", "- name: shared\n              mountPath: /data\n              readOnly: true", "readOnly"),
     ("healthz path", "base/coordinator-deployment.yaml", "path: /healthz\n              port: http\n            periodSeconds: 5", "path: /health\n              port: http\n            periodSeconds: 5", "/health "),
 ]
 

@@ -8,8 +8,14 @@
 //  * a straggler gets a backup copy and the job finishes long before the
 //    straggler would have;
 //  * a cancelled job ends CANCELLED with what was merged so far, and its
-//    workers drop its tasks.
+//    workers drop its tasks;
+//  * a worker that cannot read the loan tape (started in another directory,
+//    the tape named by a relative path) refuses the job without
+//    dead-lettering it: alone, the job fails naming it and the reason; with
+//    a worker that can, the job succeeds.
 // No timing assertion: the waits are hang guards.
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -290,6 +296,76 @@ TEST(CancelTest, CancelledJobKeepsWhatWasMergedAndWorkersDropItsTasks) {
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->progress().state(), v1::JOB_STATE_SUCCEEDED);
   ExpectNoopResult(done->result(), 10);
+}
+
+// A tape under the test's working directory (where the coordinator and
+// the good worker run), named by a relative path; removed at the end.
+struct RelativeTape {
+  RelativeTape() {
+    relative = absl::StrCat("refuse_tape_", ::getpid(), "/loans.csv");
+    std::filesystem::create_directories(
+        std::filesystem::path(relative).parent_path());
+  }
+  ~RelativeTape() {
+    std::filesystem::remove_all(std::filesystem::path(relative).parent_path());
+  }
+  std::string relative;
+};
+
+TEST(PrepareRefusalTest, WorkerThatCannotReadTheTapeDoesNotDeadLetterTheJob) {
+  RelativeTape tape;
+  CliRun gen = RunCli({"gen-loans", "--count", "200", "--format", "csv",
+                       "--seed", "3", "--out", tape.relative});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  // The misconfigured worker runs elsewhere: the relative path names
+  // nothing there.
+  const std::string elsewhere = FreshDir("refuse_elsewhere");
+  ASSERT_FALSE(std::filesystem::exists(elsewhere + "/" + tape.relative));
+  auto cluster = StartCluster(0);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  auto bad = Subprocess::Spawn(
+      {"/usr/bin/env", "-C", elsewhere, Binary("gridless-worker"),
+       "--coordinator", cluster->address(), "--slots", "2"},
+      SpawnOptions{});
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  const std::string job = absl::StrCat(
+      R"({"kind": "loan-mc", "seed": 5, "params": {"tape": ")", tape.relative,
+      R"(", "paths": 40, "path_block": 10, "loan_block": 50}})");
+
+  // Alone, the bad worker cannot run it: once no other worker has connected
+  // for the grace (--lease-timeout, 10 s), the job fails naming the
+  // worker's reason, with no task dead-lettered.
+  auto first = cluster->client->Submit(Spec(job));
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto r = WaitForResult(*cluster->client, first->job_id(), absl::Seconds(60));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->progress().state(), v1::JOB_STATE_FAILED);
+  EXPECT_THAT(r->progress().error(),
+              HasSubstr("no connected worker can run the job"));
+  EXPECT_THAT(r->progress().error(), HasSubstr("cannot read the loan tape"));
+  EXPECT_THAT(r->progress().error(), HasSubstr(tape.relative));
+  EXPECT_EQ(r->progress().tasks().failed(), 0u);
+  EXPECT_EQ(FailuresJson(*cluster, first->job_id()).values_size(), 0);
+
+  // With a worker that can read it, the job succeeds whichever worker took
+  // which tasks.  Both connected first: a worker not yet connected could
+  // not save a job the bad one refused once the grace has passed.
+  ASSERT_TRUE(cluster->workers->Grow(1).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  for (;;) {
+    auto p = cluster->client->GetResult(first->job_id());
+    ASSERT_TRUE(p.ok()) << p.status();
+    if (p->progress().workers() >= 2) break;
+    ASSERT_LT(absl::Now(), deadline) << "the second worker never connected";
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  auto second = cluster->client->Submit(Spec(job));
+  ASSERT_TRUE(second.ok()) << second.status();
+  r = WaitForResult(*cluster->client, second->job_id(), absl::Seconds(90));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
+      << r->progress().error();
+  EXPECT_EQ(r->progress().tasks().failed(), 0u);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <exception>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
 namespace gridless {
@@ -35,6 +36,7 @@ void JobEntry::Prepare() {
     if (!runner.ok()) {
       status_ = absl::Status(runner.status().code(),
                              absl::StrCat(prefix(), runner.status().message()));
+      status_.SetPayload(kPrepareFailedTypeUrl, absl::Cord("1"));
     } else if (*runner == nullptr) {
       status_ = absl::InternalError(
           absl::StrCat(prefix(), "Prepare returned a null runner"));

@@ -4,7 +4,10 @@
 // Thread-safety: Runner() may be called from every slot at once; the first
 // caller runs Prepare and the others wait for it.  A Prepare error (or an
 // unknown kind) is remembered and returned to every caller, so every task of
-// the job fails with it.  Owned through shared_ptr by the executor's job
+// the job fails with it.  An error of the kind's Prepare carries a payload of
+// type kPrepareFailedTypeUrl (IsPrepareFailure), so that the executor can
+// tell the coordinator that this worker, not the task, is at fault
+// (TaskError.prepare_failed).  Owned through shared_ptr by the executor's job
 // table and by every queued or running task of the job.
 #ifndef GRIDLESS_WORKER_JOB_ENTRY_H_
 #define GRIDLESS_WORKER_JOB_ENTRY_H_
@@ -12,13 +15,23 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "gridless/v1/job.pb.h"
 #include "jobs/job.h"
 
 namespace gridless {
+
+inline constexpr absl::string_view kPrepareFailedTypeUrl =
+    "gridless/prepare_failed";
+
+// Whether `status` is a remembered error of the kind's Prepare.
+inline bool IsPrepareFailure(const absl::Status& status) {
+  return status.GetPayload(kPrepareFailedTypeUrl).has_value();
+}
 
 class JobEntry {
  public:

@@ -90,6 +90,7 @@ void SetError(const absl::Status& status, v1::TaskResult* r) {
   v1::TaskError* e = r->mutable_error();
   e->set_code(static_cast<int32_t>(status.code()));
   e->set_message(std::string(status.message()));
+  e->set_prepare_failed(IsPrepareFailure(status));
 }
 
 }  // namespace

@@ -121,6 +121,8 @@ TEST_F(TaskExecutorTest, PrepareErrorFailsEveryTaskOfTheJob) {
               static_cast<int>(absl::StatusCode::kFailedPrecondition));
     EXPECT_THAT(r.error().message(), HasSubstr("prepare failed on purpose"));
     EXPECT_THAT(r.error().message(), HasSubstr("job bad"));
+    // The worker's fault, not the task's: the coordinator runs it elsewhere.
+    EXPECT_TRUE(r.error().prepare_failed()) << key;
   }
   EXPECT_EQ(control_.prepares.load(), 1);
   EXPECT_EQ(control_.runs.load(), 0);
@@ -143,6 +145,8 @@ TEST_F(TaskExecutorTest, UnknownKindAndUndefinedJobFail) {
               HasSubstr("without a JobDefinition"));
   EXPECT_EQ(results["nokind/3"].error().code(),
             static_cast<int>(absl::StatusCode::kNotFound));
+  EXPECT_FALSE(results["nodef/0"].error().prepare_failed());
+  EXPECT_FALSE(results["nokind/3"].error().prepare_failed());
   EXPECT_THAT(results["nokind/3"].error().message(), HasSubstr("no-such-kind"));
 }
 

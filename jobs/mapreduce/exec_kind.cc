@@ -414,6 +414,12 @@ class ExecKind final : public JobKind {
     return std::make_unique<ExecRunner>(*std::move(p));
   }
 
+  // The shards' outputs live in the output directory until collected.
+  std::string IntermediateStore(const JobContext& job) const override {
+    auto p = ReadExecParams(job.params);
+    return p.ok() ? p->output : "";
+  }
+
   absl::Status Merge(std::string& acc, std::string_view right,
                      const JobContext&) const override {
     auto b = DecodePartial(right);

@@ -230,6 +230,11 @@ absl::Status ShuffleKind::FinalizeExtra(std::string_view, const Params&,
   return absl::OkStatus();
 }
 
+std::string ShuffleKind::IntermediateStore(const JobContext& job) const {
+  auto common = ReadCommon(job.params, Parameters());
+  return common.ok() ? common->store_url : "";
+}
+
 absl::StatusOr<std::vector<std::string>> ShuffleKind::Plan(
     const PlanContext& ctx) const {
   auto common = ReadCommon(ctx.job.params, Parameters());

@@ -75,6 +75,8 @@ class ShuffleKind : public JobKind {
                      const JobContext& job) const final;
   absl::StatusOr<google::protobuf::Struct> Finalize(
       const JobContext& job, std::string_view acc) const final;
+  // The store URL (parameter "store", or its default under the output).
+  std::string IntermediateStore(const JobContext& job) const final;
 
  protected:
   // The kind's own parameters (the common ones are added).
