@@ -10,6 +10,8 @@
 // does not start and it is not reported as executing (so no task timeout or
 // speculative backup counts it); the gate is polled every 10 ms until a
 // ticket comes or the attempt is cancelled (CANCELLED: a Cancel, a Reset).
+// A draining worker (SIGTERM) waits for its held tasks as for running ones:
+// open the gate, or send a second signal.
 //
 //   FILE absent              every task starts (the gate is open)
 //   "0"                      every task is held
