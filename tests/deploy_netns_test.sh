@@ -131,9 +131,13 @@ ADDR=$(wait_for_listen "$T/coordinator.stdout" "${PIDS[-1]}" 20) ||
 [[ "$ADDR" == "$COORD_IP:$PORT" ]] || fail "coordinator says it listens on $ADDR, not $COORD_IP:$PORT"
 log "coordinator listening on $ADDR"
 
+# Both run behind a --task-gate (docs/TESTING.md), open while its file is
+# absent; step 6 closes w2's so that w2 provably holds leases when its link
+# is cut, however fast the machine.
 start_worker() {  # namespace name
   ip netns exec "$1" "$BIN/gridless-worker" --coordinator "$ADDR" --slots 1 \
-    --connect-timeout 60 --verbose "${WORKER_AUTH[@]}" >"$T/$2.stdout" 2>"$T/$2.stderr" &
+    --connect-timeout 60 --verbose --task-gate "$T/$2.gate" "${WORKER_AUTH[@]}" \
+    >"$T/$2.stdout" 2>"$T/$2.stderr" &
   PIDS+=($!)
 }
 start_worker "$NS_W1" worker1
@@ -163,29 +167,37 @@ same_result "$T/a.remote.json" "$T/a.local.json" || fail "job $id_a over namespa
 log "step 1 passed: job $id_a over the impaired link equals the local run"
 
 # ---- 6. Cut w2's link mid-job for longer than the lease.
-# More tasks than one worker takes on credit (slots x prefetch), so both
-# workers hold leases when the link goes down.
+# w2's gate is closed first: w2 leases tasks of job B but starts none, so
+# when its link goes down it holds leases and the job cannot have ended;
+# w1 runs the rest, then w2's tasks once their leases expire.
 JOB_B="$T/job-b.json"
-# Long enough that w1 alone is usually still busy when the link comes back,
-# so w2's late results for re-leased tasks meet their duplicates.
 echo '{"kind": "pi", "seed": 77, "params": {"samples": 240000000, "tasks": 1200}}' >"$JOB_B"
+echo 0 >"$T/worker2.gate.tmp" && mv "$T/worker2.gate.tmp" "$T/worker2.gate"
 retried_before=$(metric 'gridless_tasks_total{outcome="retried"}')
-succeeded_before=$(metric 'gridless_tasks_total{outcome="succeeded"}')
 id_b=$($DEPLOY_CLIENT_PREFIX "$BIN/gridless" submit "$JOB_B" --coordinator "$ADDR" "${CLIENT_AUTH[@]}" 2>"$T/b.submit.stderr") ||
   fail "submit of job B failed: $(tail -3 "$T/b.submit.stderr")"
 id_b=$(tr -d '[:space:]' <<<"$id_b")
-# Wait until tasks flow (both workers were sent batches), then cut.
-for _ in $(seq 300); do
-  [[ $(metric 'gridless_tasks_total{outcome="succeeded"}') -gt $succeeded_before ]] && break
-  sleep 0.05
+# Wait until w2 holds a task of job B (a hang guard, not a timed assertion),
+# then cut.
+for _ in $(seq 600); do
+  grep -q "holding task .* of job $id_b" "$T/worker2.stderr" && break
+  sleep 0.1
 done
+grep -q "holding task .* of job $id_b" "$T/worker2.stderr" ||
+  fail "w2 took no task of job $id_b in 60 s: $(tail -3 "$T/worker2.stderr")"
 ip -n "$NS_C" link set "$W2_PORT" down
 ip -n "$NS_W2" link set eth0 down
 cut_at=$SECONDS
-log "job $id_b running; w2's link cut (running tasks: $(metric gridless_running_tasks))"
-sleep $((LEASE_TIMEOUT * 2 + 1))
+log "job $id_b running; w2's link cut while it holds leases (running tasks: $(metric gridless_running_tasks))"
+sleep $((LEASE_TIMEOUT * 2 + 1))  # the cut outlasts the lease...
+# ...and lasts until the coordinator took w2's leases back (a hang guard).
+for _ in $(seq 600); do
+  [[ $(metric 'gridless_tasks_total{outcome="retried"}') -gt $retried_before ]] && break
+  sleep 0.1
+done
 ip -n "$NS_C" link set "$W2_PORT" up
 ip -n "$NS_W2" link set eth0 up
+rm -f "$T/worker2.gate"  # w2's held attempts may run now: late duplicates
 log "w2's link restored after $((SECONDS - cut_at)) s (lease timeout ${LEASE_TIMEOUT} s);" \
   "jobs still running: $(metric 'gridless_jobs{state="running"}')"
 

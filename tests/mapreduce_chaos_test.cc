@@ -12,9 +12,10 @@
 // directory holding exactly the part files (no temporary file of a killed
 // writer) and no intermediate data left in the store.
 //
-// No timing assertion: the waits are hang guards.  The kill points are
-// progress conditions; a machine fast enough to finish a stage between two
-// 10 ms polls fails the test with "give it more data", not silently.
+// No timing assertion and no race with the machine's speed: the workers
+// run behind a --task-gate (worker/task_gate.h) whose tickets let only so
+// many tasks start, so each kill point is reached and the job provably
+// cannot have gone past it; the waits are hang guards.
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -119,42 +120,55 @@ TEST_P(MapReduceChaosTest, KilledWorkersAndLostRunsLeaveTheOutputIdentical) {
 
   const std::string store = dir + "/store";
   const std::string output = dir + "/out";
-  auto cluster = StartCluster(2, 1);
+  // Closed until the job's map count is known.
+  TaskGateFile gate(dir, "0");
+  auto cluster = StartCluster(2, 1, {}, gate.WorkerArgs());
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   auto submitted =
       cluster->client->Submit(Spec(JobJson(c, input, output, store)));
   ASSERT_TRUE(submitted.ok()) << submitted.status();
   const std::string id = submitted->job_id();
   JobClient& client = *cluster->client;
+  auto planned = WaitUntil(
+      client, id, [](const v1::Progress& p) { return p.tasks().total() > 0; });
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  const uint64_t maps = planned->tasks().total();
+  ASSERT_GE(maps, 12u) << "too few map tasks for the kill points";
 
-  // 1. Mid-map: a third of the map tasks done, the rest leased or running.
+  // 1. Mid-map: a third of the maps done; a few more tickets (at most a
+  // sixth of the maps) may be mid-write; the rest are leased and held.
+  const uint64_t third = maps / 3;
+  gate.Set(absl::StrCat(third + maps / 6));
   auto mid_map = WaitUntil(
       client, id,
-      [](const v1::Progress& p) {
+      [third](const v1::Progress& p) {
         return p.stage() > 0 ||
-               (p.tasks().total() > 0 &&
-                3 * p.tasks().succeeded() >= p.tasks().total());
+               (p.tasks().succeeded() >= third && p.tasks().running() > 0);
       },
       absl::Seconds(120));
   ASSERT_TRUE(mid_map.ok()) << mid_map.status();
   ASSERT_EQ(mid_map->state(), v1::JOB_STATE_RUNNING) << mid_map->error();
-  ASSERT_EQ(mid_map->stage(), 0u)
-      << "the map stage ended before the first kill; give it more data";
-  ASSERT_LT(mid_map->tasks().succeeded(), mid_map->tasks().total());
+  ASSERT_EQ(mid_map->stage(), 0u) << "the gate let the map stage end";
+  ASSERT_LT(mid_map->tasks().succeeded(), maps);
   cluster->workers->KillAll();
-  ASSERT_TRUE(cluster->workers->Grow(2).ok());
 
-  // 2. Mid-shuffle: the reduce stage has begun; kill every worker and lose
-  // map 0's runs.
+  // 2. Mid-shuffle: the maps run freely, two reduce tasks may start and the
+  // others are held; once reduce tasks are leased, kill every worker and
+  // lose map 0's runs.
+  gate.Set("1:2");
+  ASSERT_TRUE(cluster->workers->Grow(2).ok());
   auto mid_reduce = WaitUntil(
-      client, id, [](const v1::Progress& p) { return p.stage() >= 1; },
+      client, id,
+      [](const v1::Progress& p) {
+        return p.stage() >= 1 && p.tasks().running() > 0;
+      },
       absl::Seconds(120));
   ASSERT_TRUE(mid_reduce.ok()) << mid_reduce.status();
-  ASSERT_EQ(mid_reduce->state(), v1::JOB_STATE_RUNNING)
-      << "the job ended before the second kill; give it more data";
+  ASSERT_EQ(mid_reduce->state(), v1::JOB_STATE_RUNNING) << mid_reduce->error();
   cluster->workers->KillAll();
   const std::string lost = DeleteDirectoryNamed(store, "map-00000");
   ASSERT_FALSE(lost.empty()) << "no map-00000 directory under " << store;
+  gate.Open();
   ASSERT_TRUE(cluster->workers->Grow(3).ok());
 
   auto r = WaitForResult(client, id, absl::Seconds(180));

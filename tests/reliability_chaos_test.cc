@@ -8,9 +8,13 @@
 // the reduce order.
 //
 // Kill points and victims come from seeded generators.  No timing
-// assertion: the waits are hang guards.
+// assertion and no race with the machine's speed: the workers run behind a
+// --task-gate (worker/task_gate.h) whose tickets let only so many tasks
+// start, so the first kill lands on a worker that holds leases and every
+// kill point is reached before the job can end; the waits are hang guards.
 #include <signal.h>
 
+#include <cmath>
 #include <ostream>
 #include <random>
 
@@ -22,15 +26,36 @@
 namespace gridless::spine {
 namespace {
 
-// Waits for the job's end while a random worker (chosen with `seed`) is
-// SIGKILLed every second and replaced; returns the result and the number of
-// kills.
+// The workers started behind `gate` holding `tickets` tickets: waits until
+// at least half of them are merged and every worker has held a task (the
+// tickets were spent, so it still holds it and its lease), SIGKILLs a
+// random worker (chosen with `rng`) and replaces it, and opens the gate.
+// The job cannot have ended: fewer than its tasks got tickets.
+void FirstKillBehindTheGate(Cluster& cluster, TaskGateFile& gate,
+                            const std::string& id, uint64_t tickets,
+                            std::mt19937& rng) {
+  auto held = WaitUntil(
+      *cluster.client, id,
+      [&](const v1::Progress& p) {
+        return p.tasks().succeeded() >= tickets / 2 &&
+               cluster.workers->AllHoldingAtGate();
+      },
+      absl::Seconds(120));
+  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_EQ(held->state(), v1::JOB_STATE_RUNNING) << held->error();
+  ASSERT_LT(held->tasks().succeeded(), held->tasks().total());
+  ASSERT_TRUE(cluster.workers->KillOneAndReplace(rng).ok());
+  gate.Open();
+}
+
+// Waits for the job's end while a random worker (chosen with `rng`) is
+// SIGKILLed every second and replaced; returns the result and adds the
+// kills to *kills.
 absl::StatusOr<v1::JobResult> RunUnderWorkerChaos(Cluster& cluster,
                                                   const std::string& id,
-                                                  uint32_t seed, int* kills) {
-  std::mt19937 rng(seed);
-  absl::Time next_kill = absl::Now();
-  *kills = 0;
+                                                  std::mt19937& rng,
+                                                  int* kills) {
+  absl::Time next_kill = absl::Now() + absl::Seconds(1);
   return WaitForResult(*cluster.client, id, absl::Seconds(120), [&] {
     if (absl::Now() < next_kill) return absl::OkStatus();
     next_kill = absl::Now() + absl::Seconds(1);
@@ -39,11 +64,26 @@ absl::StatusOr<v1::JobResult> RunUnderWorkerChaos(Cluster& cluster,
   });
 }
 
+// A cluster of `workers` x `slots` behind `gate`, their stderr captured in
+// `dir` (to see them hold tasks).
+absl::StatusOr<Cluster> GatedCluster(const TaskGateFile& gate,
+                                     const std::string& dir, int workers,
+                                     int slots) {
+  auto cluster = StartCluster(0, slots, {}, gate.WorkerArgs());
+  if (!cluster.ok()) return cluster.status();
+  cluster->workers->CaptureLogs(dir);
+  if (auto s = cluster->workers->Grow(workers); !s.ok()) return s;
+  return cluster;
+}
+
 class WorkerChaosTest : public ::testing::TestWithParam<uint32_t> {};
 
 TEST_P(WorkerChaosTest, NoopJobLosesNothingAndMergesEveryTaskOnce) {
   constexpr uint64_t kTasks = 3000;
-  auto cluster = StartCluster(4, 2);
+  const std::string dir = FreshDir(absl::StrCat("chaos_noop_", GetParam()));
+  constexpr uint64_t kTickets = 200;
+  TaskGateFile gate(dir, absl::StrCat(kTickets));
+  auto cluster = GatedCluster(gate, dir, 4, 2);
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   // A kill charges an attempt only to the suspects the victim held (see
   // coordinator/scheduler.h); allow plenty all the same.
@@ -53,18 +93,15 @@ TEST_P(WorkerChaosTest, NoopJobLosesNothingAndMergesEveryTaskOnce) {
       kTasks, R"(, "sleep_ms": 15}})")));
   ASSERT_TRUE(submitted.ok()) << submitted.status();
   const std::string id = submitted->job_id();
-  // Every worker holds leases before the first kill.
-  auto started = WaitForProgress(*cluster->client, id, 100);
-  ASSERT_TRUE(started.ok()) << started.status();
-  ASSERT_EQ(started->state(), v1::JOB_STATE_RUNNING)
-      << "the job ended before the chaos began; give it more tasks";
+  std::mt19937 rng(GetParam());
+  FirstKillBehindTheGate(*cluster, gate, id, kTickets, rng);
+  if (HasFatalFailure()) return;
 
-  int kills = 0;
-  auto r = RunUnderWorkerChaos(*cluster, id, GetParam(), &kills);
+  int kills = 1;
+  auto r = RunUnderWorkerChaos(*cluster, id, rng, &kills);
   ASSERT_TRUE(r.ok()) << r.status();
   const v1::Progress& p = r->progress();
   ASSERT_EQ(p.state(), v1::JOB_STATE_SUCCEEDED) << p.error();
-  EXPECT_GE(kills, 1);
   EXPECT_EQ(p.tasks().succeeded(), kTasks);
   EXPECT_EQ(p.tasks().failed(), 0u);
   EXPECT_GT(p.tasks().retried(), 0u) << "the killed workers held leases";
@@ -91,21 +128,20 @@ TEST(OptionMcChaosTest, ResultMatchesInProcessRunByteForByte) {
   auto local = InProcessResultJson(job);
   ASSERT_TRUE(local.ok()) << local.status();
 
-  auto cluster = StartCluster(3, 1);
+  TaskGateFile gate(dir, "40");
+  auto cluster = GatedCluster(gate, dir, 3, 1);
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   CliRun submit = RunCli({"submit", job, "--coordinator", cluster->address()});
   ASSERT_EQ(submit.exit_code, 0) << submit.err;
   const std::string id(absl::StripTrailingAsciiWhitespace(submit.out));
-  auto started = WaitForProgress(*cluster->client, id, 20);
-  ASSERT_TRUE(started.ok()) << started.status();
-  ASSERT_EQ(started->state(), v1::JOB_STATE_RUNNING)
-      << "the job ended before the chaos began; give it more paths";
-  int kills = 0;
-  auto r = RunUnderWorkerChaos(*cluster, id, 3, &kills);
+  std::mt19937 rng(3);
+  FirstKillBehindTheGate(*cluster, gate, id, 40, rng);
+  if (HasFatalFailure()) return;
+  int kills = 1;
+  auto r = RunUnderWorkerChaos(*cluster, id, rng, &kills);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)
       << r->progress().error();
-  EXPECT_GE(kills, 1);
   EXPECT_GT(r->progress().tasks().retried(), 0u);
 
   CliRun result =
@@ -153,8 +189,12 @@ TEST_P(CoordinatorRestartTest, ResumesFromTheJournalWithAnIdenticalResult) {
   auto coordinator = CoordinatorProcess::Start(coordinator_args);
   ASSERT_TRUE(coordinator.ok()) << coordinator.status();
   const std::string address = (*coordinator)->address();
-  // Workers retry the connection forever: the coordinator comes back.
-  WorkerFleet workers(address, 2, {"--connect-timeout", "0"});
+  // Workers retry the connection forever: the coordinator comes back.  They
+  // run behind a --task-gate, closed until the task count is known.
+  TaskGateFile gate(dir, "0");
+  std::vector<std::string> worker_args = gate.WorkerArgs();
+  worker_args.insert(worker_args.end(), {"--connect-timeout", "0"});
+  WorkerFleet workers(address, 2, worker_args);
   ASSERT_TRUE(workers.Grow(3).ok());
   CliRun submit = RunCli({"submit", job, "--coordinator", address});
   ASSERT_EQ(submit.exit_code, 0) << submit.err;
@@ -168,26 +208,38 @@ TEST_P(CoordinatorRestartTest, ResumesFromTheJournalWithAnIdenticalResult) {
         0.1 + 0.7 * k / c.kills, 0.1 + 0.7 * (k + 1) / c.kills);
     points.push_back(in_slice(rng));
   }
+  // Tickets beyond the kill point, for copies whose result is lost (a
+  // speculative twin): the job still cannot end before the kill.
+  constexpr uint64_t kSlack = 10;
   for (double point : points) {
     SCOPED_TRACE(absl::StrCat("kill point ", point));
     auto client = (*coordinator)->Connect();
     ASSERT_TRUE(client.ok()) << client.status();
+    auto now = WaitUntil(**client, id, [](const v1::Progress& p) {
+      return p.tasks().total() > 0;
+    });
+    ASSERT_TRUE(now.ok()) << now.status();
+    const uint64_t total = now->tasks().total();
+    const uint64_t target = static_cast<uint64_t>(std::ceil(point * total));
+    ASSERT_LT(target + kSlack, total);
+    const uint64_t done = now->tasks().succeeded();
+    gate.Set(absl::StrCat(target > done ? target - done + kSlack : kSlack));
     auto reached = WaitUntil(
         **client, id,
-        [point](const v1::Progress& p) {
-          return p.tasks().total() > 0 &&
-                 p.tasks().succeeded() >= point * p.tasks().total();
+        [target](const v1::Progress& p) {
+          return p.tasks().succeeded() >= target;
         },
         absl::Seconds(60));
     ASSERT_TRUE(reached.ok()) << reached.status();
-    ASSERT_EQ(reached->state(), v1::JOB_STATE_RUNNING)
-        << "the job ended before the kill point; give it more tasks";
+    ASSERT_EQ(reached->state(), v1::JOB_STATE_RUNNING) << reached->error();
+    gate.Set("0");  // nothing starts while the coordinator is away
     client->reset();
     (*coordinator)->process().Signal(SIGKILL);
     ASSERT_TRUE((*coordinator)->process().Wait(absl::Seconds(30)));
     coordinator = CoordinatorProcess::StartAt(address, coordinator_args);
     ASSERT_TRUE(coordinator.ok()) << coordinator.status();
   }
+  gate.Open();
 
   CliRun result =
       RunCli({"result", "--wait", id, "--json", "--coordinator", address},

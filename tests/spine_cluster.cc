@@ -101,31 +101,62 @@ absl::StatusOr<std::unique_ptr<JobClient>> CoordinatorProcess::Connect() const {
 
 absl::StatusOr<std::unique_ptr<Subprocess>> StartWorker(
     const std::string& coordinator, int slots,
-    const std::vector<std::string>& extra_args) {
+    const std::vector<std::string>& extra_args,
+    const std::string& stderr_path) {
   std::vector<std::string> argv = {Binary("gridless-worker"), "--coordinator",
                                    coordinator, "--slots", absl::StrCat(slots)};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  return Subprocess::Spawn(argv, SpawnOptions{});
+  SpawnOptions options;
+  options.stderr_path = stderr_path;
+  return Subprocess::Spawn(argv, options);
+}
+
+TaskGateFile::TaskGateFile(const std::string& dir, const std::string& content)
+    : path_(dir + "/task-gate") {
+  if (content.empty()) {
+    Open();
+  } else {
+    Set(content);
+  }
+}
+
+void TaskGateFile::Set(const std::string& content) {
+  // Workers read the file under flock; a rename swaps it atomically.
+  const std::string tmp = path_ + ".tmp";
+  std::ofstream(tmp) << content << "\n";
+  std::filesystem::rename(tmp, path_);
+}
+
+void TaskGateFile::Open() { std::filesystem::remove(path_); }
+
+absl::StatusOr<std::unique_ptr<Subprocess>> WorkerFleet::Start(
+    std::string* log) {
+  *log = log_dir_.empty()
+             ? ""
+             : absl::StrCat(log_dir_, "/worker-", started_ + 1, ".err");
+  auto w = StartWorker(coordinator_, slots_, extra_args_, *log);
+  if (w.ok()) ++started_;
+  return w;
 }
 
 absl::Status WorkerFleet::Grow(int n) {
   while (size() < n) {
-    auto w = StartWorker(coordinator_, slots_, extra_args_);
+    std::string log;
+    auto w = Start(&log);
     if (!w.ok()) return w.status();
     workers_.push_back(*std::move(w));
-    ++started_;
+    logs_.push_back(log);
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<int> WorkerFleet::ReplaceDead() {
   int replaced = 0;
-  for (auto& w : workers_) {
-    if (!w->Poll()) continue;
-    auto fresh = StartWorker(coordinator_, slots_, extra_args_);
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    if (!workers_[i]->Poll()) continue;
+    auto fresh = Start(&logs_[i]);
     if (!fresh.ok()) return fresh.status();
-    w = *std::move(fresh);
-    ++started_;
+    workers_[i] = *std::move(fresh);
     ++replaced;
   }
   return replaced;
@@ -134,19 +165,32 @@ absl::StatusOr<int> WorkerFleet::ReplaceDead() {
 absl::Status WorkerFleet::KillOneAndReplace(std::mt19937& rng) {
   if (workers_.empty()) return absl::FailedPreconditionError("no worker");
   std::uniform_int_distribution<size_t> pick(0, workers_.size() - 1);
-  std::unique_ptr<Subprocess>& victim = workers_[pick(rng)];
+  const size_t i = pick(rng);
+  std::unique_ptr<Subprocess>& victim = workers_[i];
   victim->Signal(SIGKILL);
   if (!victim->Wait(absl::Seconds(30))) {
     return absl::InternalError("a SIGKILLed worker did not exit in 30 s");
   }
-  auto fresh = StartWorker(coordinator_, slots_, extra_args_);
+  auto fresh = Start(&logs_[i]);
   if (!fresh.ok()) return fresh.status();
   victim = *std::move(fresh);
-  ++started_;
   return absl::OkStatus();
 }
 
-void WorkerFleet::KillAll() { workers_.clear(); }
+void WorkerFleet::KillAll() {
+  workers_.clear();
+  logs_.clear();
+}
+
+bool WorkerFleet::AllHoldingAtGate() const {
+  if (workers_.empty()) return false;
+  for (const std::string& log : logs_) {
+    if (log.empty() || !absl::StrContains(ReadFile(log), "holding task")) {
+      return false;
+    }
+  }
+  return true;
+}
 
 absl::StatusOr<Cluster> StartCluster(
     int workers, int slots, const std::vector<std::string>& coordinator_args,

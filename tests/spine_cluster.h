@@ -60,10 +60,35 @@ class CoordinatorProcess {
   std::string address_;
 };
 
-// A gridless-worker process connected to `coordinator`, with `extra_args`.
+// A gridless-worker process connected to `coordinator`, with `extra_args`;
+// its stderr goes to `stderr_path` when not empty.
 absl::StatusOr<std::unique_ptr<Subprocess>> StartWorker(
     const std::string& coordinator, int slots = 1,
-    const std::vector<std::string>& extra_args = {});
+    const std::vector<std::string>& extra_args = {},
+    const std::string& stderr_path = "");
+
+// The --task-gate ticket file of workers (worker/task_gate.h): how a test
+// kills a worker "mid-job" without racing the machine's speed.  A worker
+// started with WorkerArgs() holds each task before it starts until the file
+// gives it a ticket, keeping its lease; so a test can let exactly some
+// tasks through, wait until a victim provably holds leases and the job
+// provably cannot have ended, kill it, then open the gate.  See
+// docs/TESTING.md ("Killing things mid-job").
+class TaskGateFile {
+ public:
+  // DIR/task-gate holding `content` ("" = no file: the gate is open).
+  TaskGateFile(const std::string& dir, const std::string& content);
+  const std::string& path() const { return path_; }
+  std::vector<std::string> WorkerArgs() const { return {"--task-gate", path_}; }
+  // Replaces the content atomically ("0": hold every task; "N": N more tasks
+  // may start; "S:N": per stage).
+  void Set(const std::string& content);
+  // Removes the file: every task starts.
+  void Open();
+
+ private:
+  std::string path_;
+};
 
 // A set of gridless-worker processes of one coordinator that a test kills
 // and replaces (chaos tests, poison tasks that kill their worker).
@@ -87,6 +112,12 @@ class WorkerFleet {
   absl::Status KillOneAndReplace(std::mt19937& rng);
   // SIGKILLs every worker and reaps it.
   void KillAll();
+  // From now on, each new worker's stderr goes to DIR/worker-N.err.
+  void CaptureLogs(const std::string& dir) { log_dir_ = dir; }
+  // Whether every running worker has said it holds a task at its
+  // --task-gate (worker/task_gate.h), i.e. holds a lease it cannot finish
+  // while the gate has no ticket.  Needs CaptureLogs before Grow.
+  bool AllHoldingAtGate() const;
 
   int size() const { return static_cast<int>(workers_.size()); }
   // Workers started so far, replacements included.
@@ -97,7 +128,11 @@ class WorkerFleet {
   int slots_;
   std::vector<std::string> extra_args_;
   std::vector<std::unique_ptr<Subprocess>> workers_;
+  std::vector<std::string> logs_;  // stderr of each worker, "" = inherited
+  std::string log_dir_;
   int started_ = 0;
+
+  absl::StatusOr<std::unique_ptr<Subprocess>> Start(std::string* log);
 };
 
 // A coordinator process, a client connected to it and `workers` workers.

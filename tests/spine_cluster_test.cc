@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <cmath>
-#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -131,19 +130,26 @@ TEST(SpineTest, WorkerKilledMidJobDoesNotChangeTheResult) {
                  "tasks": 120}})");
   const google::protobuf::Struct local = LocalResult(spec);
 
-  // One worker first, so that it holds the leases when it dies.
-  auto cluster = StartCluster(1);
+  // The victim starts alone behind a closed --task-gate: it leases tasks but
+  // can finish none, so it holds leases when it dies and the job cannot have
+  // ended, however fast the machine.
+  TaskGateFile gate(FreshDir("killed_mid_job"), "0");
+  auto cluster = StartCluster(0);
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   JobClient* client = cluster->client.get();
+  auto victim = StartWorker(cluster->address(), 1, gate.WorkerArgs());
+  ASSERT_TRUE(victim.ok()) << victim.status();
   auto submitted = client->Submit(spec);
   ASSERT_TRUE(submitted.ok()) << submitted.status();
-  auto progress = WaitForProgress(*client, submitted->job_id(), 3);
-  ASSERT_TRUE(progress.ok()) << progress.status();
-  ASSERT_EQ(progress->state(), v1::JOB_STATE_RUNNING)
-      << "the job ended before the kill; give it more paths";
-  std::mt19937 rng(1);
-  ASSERT_TRUE(cluster->workers->KillOneAndReplace(rng).ok());
-  ASSERT_TRUE(cluster->workers->Grow(2).ok());
+  auto leased =
+      WaitUntil(*client, submitted->job_id(),
+                [](const v1::Progress& p) { return p.tasks().running() > 0; });
+  ASSERT_TRUE(leased.ok()) << leased.status();
+  ASSERT_EQ(leased->state(), v1::JOB_STATE_RUNNING) << leased->error();
+  ASSERT_EQ(leased->tasks().succeeded(), 0u);
+  (*victim)->Signal(SIGKILL);
+  ASSERT_TRUE((*victim)->Wait(absl::Seconds(30)));
+  ASSERT_TRUE(cluster->workers->Grow(2).ok());  // healthy: no gate
   auto r = WaitForResult(*client, submitted->job_id());
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->progress().state(), v1::JOB_STATE_SUCCEEDED)

@@ -42,6 +42,8 @@ struct Slot {
   bool dropped ABSL_GUARDED_BY(mu) = false;
   // DEADLINE_EXCEEDED already reported: no result.
   bool timed_out ABSL_GUARDED_BY(mu) = false;
+  // Waiting at ExecutorOptions::gate: not executing yet.
+  bool held ABSL_GUARDED_BY(mu) = false;
   // A fresh token per task, emplaced under `mu`.  The running task reads it
   // without the lock; it is not replaced until that task has returned.
   std::optional<CancelToken> token;
@@ -84,6 +86,12 @@ void FillResult(const v1::Task& task, v1::TaskResult* r) {
   r->set_task_index(task.task_index());
   r->set_attempt(task.attempt());
   r->set_stage(task.stage());
+}
+
+absl::Time DeadlineOf(const v1::Task& task, absl::Time start) {
+  const double timeout = task.timeout_s();
+  return timeout > 0 && std::isfinite(timeout) ? start + absl::Seconds(timeout)
+                                               : absl::InfiniteFuture();
 }
 
 void SetError(const absl::Status& status, v1::TaskResult* r) {
@@ -143,7 +151,10 @@ class TaskExecutor::Core {
     std::vector<v1::TaskRef> out;
     for (const auto& slot : slots_) {
       absl::MutexLock s(&slot->mu);
-      if (slot->task == nullptr || slot->dropped || slot->timed_out) continue;
+      if (slot->task == nullptr || slot->dropped || slot->timed_out ||
+          slot->held) {
+        continue;
+      }
       out.push_back(RefOf(*slot->task));
     }
     return out;
@@ -280,17 +291,15 @@ bool TaskExecutor::Core::Next(int index, QueuedTask* out) {
   *out = std::move(queue_.front());
   queue_.pop_front();
   const absl::Time start = clock_->Now();
-  const double timeout = out->task.timeout_s();
   Slot& slot = *slots_[index];
   absl::MutexLock s(&slot.mu);
   slot.task = &out->task;
   slot.start = start;
-  slot.deadline = timeout > 0 && std::isfinite(timeout)
-                      ? start + absl::Seconds(timeout)
-                      : absl::InfiniteFuture();
+  slot.deadline = DeadlineOf(out->task, start);
   slot.generation = generation_.load(std::memory_order_relaxed);
   slot.dropped = false;
   slot.timed_out = false;
+  slot.held = options_.gate != nullptr;
   slot.token.emplace();
   return true;
 }
@@ -310,7 +319,17 @@ void TaskExecutor::Core::RunOne(Slot& slot, const QueuedTask& queued) {
     token = &*slot.token;
     start = slot.start;
   }
-  absl::StatusOr<std::string> result = Execute(queued, *token);
+  absl::Status gate = absl::OkStatus();
+  if (options_.gate != nullptr) {
+    // Held: leased, in the slot, not executing; timing starts once it passes.
+    gate = options_.gate->Wait(queued.task, *token);
+    absl::MutexLock s(&slot.mu);
+    start = slot.start = clock_->Now();
+    slot.deadline = DeadlineOf(queued.task, start);
+    slot.held = false;
+  }
+  absl::StatusOr<std::string> result =
+      gate.ok() ? Execute(queued, *token) : absl::StatusOr<std::string>(gate);
   if (result.ok() && result->size() > options_.max_partial_bytes) {
     result = absl::OutOfRangeError(absl::StrCat(
         "task ", queued.task.task_index(), " of job ", queued.task.job_id(),
@@ -487,7 +506,10 @@ absl::Time TaskExecutor::Core::CheckTimeouts() {
     uint64_t generation;
     {
       absl::MutexLock s(&slot->mu);
-      if (slot->task == nullptr || slot->dropped || slot->timed_out) continue;
+      if (slot->task == nullptr || slot->dropped || slot->timed_out ||
+          slot->held) {
+        continue;
+      }
       if (slot->deadline > now) {
         next = std::min(next, slot->deadline);
         continue;

@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "gridless/v1/worker.pb.h"
 #include "jobs/job.h"
+#include "worker/task_gate.h"
 
 namespace gridless {
 
@@ -50,6 +51,11 @@ struct ExecutorOptions {
   // A partial larger than this is reported as OUT_OF_RANGE instead (a gRPC
   // message holding it would be refused by the coordinator).
   size_t max_partial_bytes = (4 << 20) - (64 << 10);
+  // Tests and drills only (gridless-worker --task-gate): each task waits at
+  // this gate before it starts, in its slot but not reported as executing
+  // (no timeout, no speculation) until it passes.  nullptr (production): no
+  // gate, no cost.  Not owned; must outlive the executor.
+  TaskGate* gate = nullptr;
 };
 
 class TaskExecutor {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "common/backoff.h"
 #include "worker/session.h"
 #include "worker/task_executor.h"
+#include "worker/task_gate.h"
 #include "worker/worker_log.h"
 
 namespace gridless {
@@ -136,6 +138,11 @@ absl::Status RunWorker(const WorkerOptions& options, std::atomic<bool>* drain) {
   // the queue before it runs dry.
   executor_options.flush_results = static_cast<size_t>(std::clamp<int64_t>(
       int64_t{config.slots} * options.prefetch_per_slot / 4, 1, 1024));
+  std::optional<TaskGate> gate;
+  if (!options.task_gate.empty()) {
+    gate.emplace(options.task_gate);
+    executor_options.gate = &*gate;
+  }
   TaskExecutor executor(executor_options);
 
   Backoff backoff(kBackoffInitial, kBackoffMax, seed, Backoff::Jitter::kEqual);

@@ -58,6 +58,9 @@ struct WorkerOptions {
   bool verbose = false;
   // The token sent on the Work stream and the TLS settings (common/auth.h).
   ClientAuthOptions auth;
+  // Tests and drills only: a ticket file every task waits at before it
+  // starts (worker/task_gate.h).  Empty (production): no gate.
+  std::string task_gate;
 };
 
 // Runs until drained, idle, or the coordinator is unreachable for longer than
@@ -83,6 +86,8 @@ absl::Status RunWorker(const WorkerOptions& options, std::atomic<bool>* drain);
 //   --verbose                (connections, drains and reconnects on stderr)
 //   --token-file FILE        (default: $GRIDLESS_TOKEN)
 //   --tls-ca, --tls-cert, --tls-key  PEM files for TLS / mutual TLS
+//   --task-gate FILE         (tests and drills: hold tasks before they start
+//                            while FILE has no ticket; worker/task_gate.h)
 // A worker refused for its credentials (UNAUTHENTICATED) does not retry: it
 // exits 1 with the coordinator's reason.
 // Register your own kinds into JobRegistry::Global() before calling it.

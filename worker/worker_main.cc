@@ -65,6 +65,10 @@ int WorkerMain(int argc, char** argv) {
                "give up when the coordinator is unreachable for this many "
                "seconds; 0 = retry forever");
   flags.Bool("verbose", &verbose, "log connections and drains to stderr");
+  std::string task_gate;
+  flags.String("task-gate", &task_gate,
+               "tests and drills only: FILE of tickets; a task without one is "
+               "held before it starts (see docs/TESTING.md)");
   ClientAuthFlags auth_flags;
   AddClientAuthFlags(flags, &auth_flags);
   if (auto s = flags.Parse(argc - 1, argv + 1); !s.ok()) {
@@ -98,6 +102,7 @@ int WorkerMain(int argc, char** argv) {
   options.idle_exit = absl::Seconds(idle_exit);
   options.connect_timeout = absl::Seconds(connect_timeout);
   options.verbose = verbose;
+  options.task_gate = task_gate;
 
   // Abseil's mutex deadlock detection is a debugging aid that costs time on
   // every lock in this Debian build; the worker's hot path takes several
