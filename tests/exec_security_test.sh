@@ -14,7 +14,8 @@
 #      succeeds, and neither its output nor its result holds the token;
 #   4. a worker with GRIDLESS_TOKEN set and --token-file refuses an exec job
 #      printing `env` and `cat`ting the token file: the job fails naming
-#      --token-file, and no output, result, failure or log holds the token.
+#      --token-file, and no output, result, failure or log holds the token;
+#   5. `gridless run` runs an exec job, whose `env` has no GRIDLESS_TOKEN.
 # No step waits for time to pass: the journaled job has no worker to run
 # it, and `result --wait` waits for each job's end.
 set -euo pipefail
@@ -157,4 +158,14 @@ if compgen -G "$work/cat.parts/part-*" > /dev/null; then
 fi
 stop "$w2"
 stop "$coordinator"
+
+log "5. gridless run admits exec, and its workers' commands get no token"
+exec_job run 'env'
+"$gridless" run "$work/run.json" --workers 1 --json > "$work/run.result" 2> "$work/run.err" ||
+  fail "gridless run of an exec job: $(cat "$work/run.result" "$work/run.err")"
+grep -q "^GRIDLESS_SHARD=0$" "$work/run.parts/part-00000" ||
+  fail "the job did not print its environment: $(cat "$work/run.parts/part-00000")"
+if grep -q "^GRIDLESS_TOKEN=" "$work/run.parts/part-00000"; then
+  fail "the token of gridless run reached the command's environment"
+fi
 log "PASS"
