@@ -52,7 +52,11 @@ int SubmitCommand(const std::vector<std::string>& args) {
   auto submitted = (*client)->Submit(*spec);
   if (!submitted.ok()) {
     const absl::Status& s = submitted.status();
-    if (ExitCodeFor(s) == kExitUsage) {
+    // FAILED_PRECONDITION: the coordinator does not admit this job as it is
+    // configured (an exec job without --allow-exec); fix the job or the
+    // coordinator, like a bad job file.
+    if (ExitCodeFor(s) == kExitUsage ||
+        s.code() == absl::StatusCode::kFailedPrecondition) {
       return ReportError(absl::StrCat(file, ": ", s.message()), kExitUsage);
     }
     return ReportError(s);

@@ -273,11 +273,18 @@ int RunOnEmbeddedCluster(const RunFlags& flags, const v1::JobSpec& spec) {
   CoordinatorOptions options;
   options.listen = "127.0.0.1:0";
   options.verbose = flags.verbose;
+  // The job comes from the user running this command, on their own
+  // machine: the embedded coordinator admits exec jobs.  Its workers never
+  // show a command their token (docs/SECURITY.md).
+  options.allow_exec = true;
   // The loopback coordinator still wants a token: other local users must
   // not submit to it or pose as its workers.  Its workers get it through
   // $GRIDLESS_TOKEN.
   ClientAuthOptions auth;
   auth.token = NewRandomToken();
+  // This process holds the token and is the parent of the workers, whose
+  // exec commands run as the same user: close its /proc/PID to them.
+  (void)MakeProcessNonDumpable();
   options.auth.worker_token = options.auth.client_token = auth.token;
   auto coordinator = Coordinator::Start(options);
   if (!coordinator.ok()) {

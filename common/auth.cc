@@ -6,6 +6,7 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/client_interceptor.h>
+#include <sys/prctl.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -14,6 +15,8 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+
+extern char** environ;
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -162,6 +165,25 @@ std::string NewRandomToken() {
         &token, absl::Hex(static_cast<uint32_t>(entropy()), absl::kZeroPad8));
   }
   return token;
+}
+
+// ------------------------------------------------ the process's secrets --
+
+void ScrubTokenFromEnvironment() {
+  const size_t prefix = std::strlen(kTokenEnv);
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    if (std::strncmp(*e, kTokenEnv, prefix) != 0 || (*e)[prefix] != '=') {
+      continue;
+    }
+    // Through a volatile pointer, so the stores are not optimized away.
+    volatile char* value = *e + prefix + 1;
+    for (; *value != '\0'; ++value) *value = '\0';
+  }
+  ::unsetenv(kTokenEnv);
+}
+
+bool MakeProcessNonDumpable() {
+  return ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
 }
 
 // ---------------------------------------------------------------- server --

@@ -80,6 +80,22 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
 // 32 random bytes from the system's entropy source, as 64 hex digits.
 std::string NewRandomToken();
 
+// ------------------------------------------------ the process's secrets --
+
+// Takes GRIDLESS_TOKEN out of this process's environment: its value is
+// overwritten in place with NUL bytes (so /proc/PID/environ, which shows the
+// environment the process started with, no longer holds it) and the
+// variable is removed.  Call after LoadClientAuth has read it, before any
+// thread starts (it changes the environment).
+void ScrubTokenFromEnvironment();
+// Makes this process non-dumpable (prctl PR_SET_DUMPABLE 0): processes of
+// the same user, unless root, can then no longer read its memory,
+// environment or file descriptors under /proc/PID, nor ptrace it, and it
+// writes no core dump.  Its children start dumpable again.  For processes
+// that hold a token and start programs (the worker, `gridless run`).
+// False when the kernel refused.
+bool MakeProcessNonDumpable();
+
 // ---------------------------------------------------------------- server --
 
 struct ServerTlsOptions {

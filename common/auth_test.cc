@@ -1,9 +1,13 @@
 #include "common/auth.h"
 
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -305,6 +309,34 @@ TEST(LoadClientAuthTest, ClientCertificateNeedsTheCa) {
   o = LoadClientAuth(flags);
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_TRUE(o->tls());
+}
+
+TEST(ProcessSecretsTest, ScrubTokenFromEnvironmentZeroesAndRemovesIt) {
+  ::setenv("GRIDLESS_TOKEN_NOT_IT", "kept", 1);
+  ::setenv(kTokenEnv, "scrub-me-please", 1);
+  // The environment entry itself ("GRIDLESS_TOKEN=scrub-me-please"): its
+  // bytes are what /proc/PID/environ shows for a variable the process
+  // started with.
+  char* value = std::getenv(kTokenEnv);
+  ASSERT_NE(value, nullptr);
+  const size_t size = std::strlen(value);
+  ScrubTokenFromEnvironment();
+  EXPECT_EQ(std::getenv(kTokenEnv), nullptr);
+  // glibc keeps the strings setenv made; the value's bytes are now zero.
+  EXPECT_EQ(std::string(value, size), std::string(size, '\0'));
+  EXPECT_STREQ(std::getenv("GRIDLESS_TOKEN_NOT_IT"), "kept");
+  ::unsetenv("GRIDLESS_TOKEN_NOT_IT");
+}
+
+TEST(ProcessSecretsTest, MakeProcessNonDumpable) {
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // in a child, so the test binary stays dumpable
+    _exit(MakeProcessNonDumpable() && ::prctl(PR_GET_DUMPABLE) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 }  // namespace

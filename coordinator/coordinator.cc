@@ -14,6 +14,7 @@
 #include "common/address.h"
 #include "common/auth.h"
 #include "coordinator/address.h"
+#include "coordinator/exec_admission.h"
 #include "coordinator/http_server.h"
 #include "coordinator/job_service.h"
 #include "coordinator/journal.h"
@@ -79,7 +80,7 @@ class CoordinatorImpl final : public Coordinator {
     worker_service_ = std::make_unique<WorkerServiceImpl>(
         hub_.get(), authorizer_.get(), options_.max_workers);
     job_service_ = std::make_unique<JobServiceImpl>(
-        scheduler_.get(), hub_.get(), authorizer_.get());
+        scheduler_.get(), hub_.get(), authorizer_.get(), options_.allow_exec);
   }
 
   ~CoordinatorImpl() override { Shutdown(); }
@@ -217,6 +218,10 @@ class CoordinatorImpl final : public Coordinator {
     if (!jobs.ok()) return jobs.status();
     auto last_forgotten = journal_->LastForgottenJobNumber();
     if (!last_forgotten.ok()) return last_forgotten.status();
+    const size_t refused = FailUnadmittedJobs(
+        *jobs, options_.allow_exec,
+        (options_.clock != nullptr ? options_.clock : RealClock::Get())->Now(),
+        journal_.get());
     size_t unfinished = 0;
     for (const auto& job : *jobs) {
       if (job.state == v1::JOB_STATE_RUNNING) ++unfinished;
@@ -236,6 +241,12 @@ class CoordinatorImpl final : public Coordinator {
     if (auto st = journal_->Flush(); !st.ok()) return st;
     hub_->Log(absl::StrCat("journal ", options_.journal_path, ": resumed ",
                            unfinished, unfinished == 1 ? " job" : " jobs"));
+    if (refused > 0) {
+      hub_->Log(absl::StrCat("journal ", options_.journal_path, ": failed ",
+                             refused, refused == 1 ? " job" : " jobs",
+                             " that run commands instead of resuming them (no ",
+                             kAllowExecFlag, ")"));
+    }
     return absl::OkStatus();
   }
 

@@ -48,6 +48,11 @@ struct CoordinatorOptions {
   uint64_t max_tasks_per_job = 10'000'000;
   // Ended jobs kept (result, failures, retry); older ones are forgotten.
   uint64_t keep_finished_jobs = 1000;
+  // Admit kinds that run commands named in the job spec (`exec`).  Off: they
+  // are refused at Submit and Retry with FAILED_PRECONDITION naming
+  // --allow-exec, and unfinished ones found in the journal end FAILED (see
+  // coordinator/exec_admission.h).  `gridless run` turns it on.
+  bool allow_exec = false;
 
   // ---- Auth, TLS and transport limits (see common/auth.h) ----
   // Tokens per role and TLS (PEM contents); empty = open roles, no TLS.

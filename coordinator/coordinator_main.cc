@@ -65,6 +65,9 @@ int CoordinatorMain(int argc, char** argv) {
             "ended jobs kept for `result`, `failures` and `retry`; when one "
             "more ends, the one that ended longest ago is forgotten (also "
             "from the journal)");
+  flags.Bool("allow-exec", &options.allow_exec,
+             "accept jobs of kind exec, which run commands named in the job "
+             "spec on the workers (refused otherwise; see docs/SECURITY.md)");
   ServerAuthFlags auth_flags;
   AddServerAuthFlags(flags, &auth_flags);
   flags.Bool("insecure-allow-remote", &options.insecure_allow_remote,
@@ -134,6 +137,10 @@ int CoordinatorMain(int argc, char** argv) {
                  a.tls.mutual()    ? "on, client certificates required"
                  : a.tls.enabled() ? "on"
                                    : "off");
+    std::fprintf(stderr, "%s: exec jobs %s\n", kProgram,
+                 options.allow_exec ? "accepted (--allow-exec)"
+                                    : "refused (start with --allow-exec to "
+                                      "accept them)");
   }
   if (!(*coordinator)->http_address().empty() && !quiet) {
     std::fprintf(stderr, "%s: HTTP (/healthz, /metrics) on %s\n", kProgram,

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "coordinator/exec_admission.h"
 
 namespace gridless {
 namespace {
@@ -24,6 +25,10 @@ grpc::Status JobServiceImpl::Submit(grpc::ServerContext* context,
                                     const v1::SubmitRequest* request,
                                     v1::SubmitResponse* response) {
   if (auto s = Authorize(*context); !s.ok()) return s;
+  if (auto s = CheckKindAdmitted(request->spec().kind(), allow_exec_);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   auto submitted = scheduler_->Submit(request->spec());
   if (!submitted.ok()) return ToGrpcStatus(submitted.status());
   *response = *std::move(submitted);
@@ -108,6 +113,14 @@ grpc::Status JobServiceImpl::Retry(grpc::ServerContext* context,
                                    v1::RetryResponse* response) {
   if (auto s = Authorize(*context); !s.ok()) return s;
   if (auto s = CheckJobId(request->job_id()); !s.ok()) return s;
+  // A job journaled by a coordinator that allowed its kind is not run again
+  // by one that does not.
+  if (auto progress = scheduler_->GetProgress(request->job_id());
+      progress.ok()) {
+    if (auto s = CheckKindAdmitted(progress->kind(), allow_exec_); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+  }
   SchedulerEvents events;
   auto retried = scheduler_->Retry(request->job_id(), &events);
   if (!retried.ok()) return ToGrpcStatus(retried.status());

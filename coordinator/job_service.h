@@ -27,10 +27,16 @@ class JobServiceImpl final : public v1::JobService::Service {
  public:
   // All must outlive the service.  Every handler first checks the caller's
   // client credentials with `authorizer` (nullptr = open) and returns its
-  // UNAUTHENTICATED status when they are refused.
+  // UNAUTHENTICATED status when they are refused.  Submit and Retry refuse
+  // jobs of kinds that run commands unless `allow_exec`
+  // (FAILED_PRECONDITION naming --allow-exec, see exec_admission.h).
   JobServiceImpl(Scheduler* scheduler, WorkerHub* hub,
-                 const Authorizer* authorizer = nullptr)
-      : scheduler_(scheduler), hub_(hub), authorizer_(authorizer) {}
+                 const Authorizer* authorizer = nullptr,
+                 bool allow_exec = false)
+      : scheduler_(scheduler),
+        hub_(hub),
+        authorizer_(authorizer),
+        allow_exec_(allow_exec) {}
 
   grpc::Status Submit(grpc::ServerContext* context,
                       const v1::SubmitRequest* request,
@@ -62,6 +68,7 @@ class JobServiceImpl final : public v1::JobService::Service {
   Scheduler* const scheduler_;
   WorkerHub* const hub_;
   const Authorizer* const authorizer_;
+  const bool allow_exec_;
 };
 
 }  // namespace gridless

@@ -26,3 +26,13 @@ target_compile_definitions(mapreduce_chaos_test PRIVATE
   GRIDLESS_BIN_DIR="$<TARGET_FILE_DIR:gridless-coordinator>"
   GRIDLESS_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 add_dependencies(mapreduce_chaos_test gridless gridless-coordinator gridless-worker)
+
+# exec is opt-in on a standing coordinator (--allow-exec, also across a
+# journal restore), and an exec command sees neither the worker's
+# GRIDLESS_TOKEN nor its token file (issue 11).
+if(TARGET gridless AND TARGET gridless-worker AND TARGET gridless-coordinator)
+  add_test(NAME exec_security
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/exec_security_test.sh
+                   $<TARGET_FILE_DIR:gridless>)
+  set_tests_properties(exec_security PROPERTIES LABELS "mapreduce" TIMEOUT 300)
+endif()

@@ -90,6 +90,10 @@ absl::Status RunWorker(const WorkerOptions& options, std::atomic<bool>* drain);
 //                            while FILE has no ticket; worker/task_gate.h)
 // A worker refused for its credentials (UNAUTHENTICATED) does not retry: it
 // exits 1 with the coordinator's reason.
+// Before serving it removes GRIDLESS_TOKEN from its environment (value
+// overwritten), makes itself non-dumpable, and, when it holds a secret file
+// (--token-file, --tls-key), refuses exec tasks (jobs/mapreduce/
+// exec_policy.h; docs/SECURITY.md, "Jobs that run commands").
 // Register your own kinds into JobRegistry::Global() before calling it.
 int WorkerMain(int argc, char** argv);
 

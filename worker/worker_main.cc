@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/address.h"
 #include "common/flags.h"
+#include "jobs/mapreduce/exec_policy.h"
 #include "worker/worker.h"
 
 namespace gridless {
@@ -94,6 +96,30 @@ int WorkerMain(int argc, char** argv) {
 
   auto auth = LoadClientAuth(auth_flags);
   if (!auth.ok()) return Fail(std::string(auth.status().message()), 2);
+  // Commands of exec tasks must not get at the worker's credentials
+  // (docs/SECURITY.md, "Jobs that run commands"): the token leaves the
+  // environment, /proc/PID of this process is closed to the user's other
+  // processes, and a worker holding a secret file refuses exec tasks.
+  ScrubTokenFromEnvironment();
+  const bool non_dumpable = MakeProcessNonDumpable();
+  std::vector<mapreduce::SecretFile> secret_files;
+  if (!auth_flags.token_file.empty()) {
+    secret_files.push_back({"--token-file", auth_flags.token_file});
+  }
+  if (!auth_flags.tls_key.empty()) {
+    secret_files.push_back({"--tls-key", auth_flags.tls_key});
+  }
+  std::string exec_refusal = mapreduce::ExecRefusalFor(secret_files);
+  if (exec_refusal.empty() && !non_dumpable && !auth->token.empty()) {
+    exec_refusal =
+        "this worker refuses exec tasks: it holds a token and the kernel "
+        "refused to make it non-dumpable, so a command could read the token "
+        "from its memory";
+  }
+  if (verbose && !exec_refusal.empty()) {
+    std::fprintf(stderr, "gridless-worker: %s\n", exec_refusal.c_str());
+  }
+  mapreduce::SetExecRefusal(std::move(exec_refusal));
 
   WorkerOptions options;
   options.auth = *std::move(auth);

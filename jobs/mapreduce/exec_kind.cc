@@ -5,7 +5,9 @@
 // arguments, no shell) with the placeholders {shard} (s), {shards},
 // {input} (with `input`: the s-th file of the glob; then shards defaults to
 // the number of files) and {output} replaced, and the environment variables
-// GRIDLESS_SHARD and GRIDLESS_SHARDS set.  Its stdout is written to
+// GRIDLESS_SHARD and GRIDLESS_SHARDS set (in the worker's environment
+// without any other GRIDLESS_* variable, so never its token; see
+// subprocess.h).  Its stdout is written to
 // OUTPUT/part-SSSSS atomically (temp file + rename); stdin is /dev/null.
 // The process runs in its own process group, which is killed on timeout
 // (timeout_s) or when the task is cancelled.  Outcome:
@@ -23,6 +25,10 @@
 // task, see lost_map_tasks.h), then runs `reduce_command` if given, with
 // {parts} (each part file, as separate arguments, in order), {output} and
 // {shards} replaced, its stdout written atomically to OUTPUT/reduced.
+//
+// A worker holding a secret in a file refuses exec tasks: Prepare fails with
+// FAILED_PRECONDITION (exec_policy.h).  A coordinator admits exec jobs only
+// with --allow-exec (coordinator/exec_admission.h).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +41,7 @@
 #include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/mapreduce/byte_codec.h"
+#include "jobs/mapreduce/exec_policy.h"
 #include "jobs/mapreduce/file_util.h"
 #include "jobs/mapreduce/input_splits.h"
 #include "jobs/mapreduce/lost_map_tasks.h"
@@ -409,6 +416,9 @@ class ExecKind final : public JobKind {
 
   absl::StatusOr<std::unique_ptr<TaskRunner>> Prepare(
       const JobContext& job) const override {
+    if (std::string refusal = ExecRefusal(); !refusal.empty()) {
+      return absl::FailedPreconditionError(refusal);
+    }
     auto p = ReadExecParams(job.params);
     if (!p.ok()) return p.status();
     return std::make_unique<ExecRunner>(*std::move(p));

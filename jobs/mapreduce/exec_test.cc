@@ -3,6 +3,7 @@
 #include "gtest/gtest.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/local_run.h"
+#include "jobs/mapreduce/exec_policy.h"
 #include "jobs/mapreduce/test_util.h"
 
 namespace gridless::mapreduce {
@@ -132,6 +133,30 @@ TEST(ExecTest, MissingCommandIsPermanentAndNamed) {
   auto empty =
       RunJobLocally(*NewExecKind(), Spec(Job(dir, R"("command": [])")));
   EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ExecTest, AWorkerHoldingASecretFileRefusesExecTasks) {
+  TempDir dir;
+  EXPECT_EQ(ExecRefusalFor({}), "");
+  const std::string refusal = ExecRefusalFor(
+      {{"--token-file", "/etc/gridless/token"}, {"--tls-key", "/etc/k.pem"}});
+  EXPECT_THAT(refusal, HasSubstr("--token-file /etc/gridless/token"));
+  EXPECT_THAT(refusal, HasSubstr("--tls-key /etc/k.pem"));
+  EXPECT_THAT(refusal, HasSubstr("GRIDLESS_TOKEN"));
+  SetExecRefusal(refusal);
+  auto r = RunJobLocally(
+      *NewExecKind(),
+      Spec(Job(dir, R"("command": ["sh", "-c", "echo ran"], "shards": 2)")));
+  SetExecRefusal("");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.status().message(), refusal);
+  EXPECT_FALSE(std::filesystem::exists(dir / "out/part-00000"));
+  // Without the refusal the same job runs.
+  auto ok = RunJobLocally(
+      *NewExecKind(),
+      Spec(Job(dir, R"("command": ["sh", "-c", "echo ran"], "shards": 2)")));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ReadParts(dir / "out"), "ran\nran\n");
 }
 
 }  // namespace

@@ -128,8 +128,13 @@ absl::StatusOr<SubprocessResult> RunSubprocess(
     argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    if (std::strncmp(*e, kScrubbedEnvPrefix, sizeof(kScrubbedEnvPrefix) - 1) ==
+        0) {
+      continue;  // the worker's own settings and secrets
+    }
     envp.push_back(*e);
+  }
   for (const auto& e : options.extra_env) {
     envp.push_back(const_cast<char*>(e.c_str()));
   }

@@ -3,7 +3,9 @@
 //
 // The child gets stdin from /dev/null, stdout on `stdout_fd` (a file the
 // caller owns, or /dev/null), stderr on a pipe of which the last
-// `stderr_tail_bytes` are kept, the parent's environment plus `extra_env`,
+// `stderr_tail_bytes` are kept, the parent's environment without any
+// GRIDLESS_* variable (a worker's GRIDLESS_TOKEN, GRIDLESS_COORDINATOR, ...:
+// a command must never see the worker's secrets) plus `extra_env`,
 // every signal at its default disposition and an empty signal mask (a
 // worker's ignored SIGPIPE must not leak into `cmd | head`).  The command is
 // looked up in PATH (posix_spawnp, safe in a multi-threaded process).
@@ -28,10 +30,14 @@
 
 namespace gridless::mapreduce {
 
+// Variables whose name starts with this are never passed on to a child.
+inline constexpr char kScrubbedEnvPrefix[] = "GRIDLESS_";
+
 struct SubprocessOptions {
-  std::vector<std::string> argv;       // argv[0] is looked up in PATH
-  std::vector<std::string> extra_env;  // "NAME=VALUE", added to environ
-  int stdout_fd = -1;                  // -1: /dev/null
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH
+  // "NAME=VALUE", added to the environment (after GRIDLESS_* is removed).
+  std::vector<std::string> extra_env;
+  int stdout_fd = -1;  // -1: /dev/null
   absl::Duration timeout = absl::InfiniteDuration();
   absl::Duration kill_grace = absl::Seconds(1);
   size_t stderr_tail_bytes = 4096;

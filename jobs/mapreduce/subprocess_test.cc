@@ -102,6 +102,37 @@ TEST(SubprocessTest, StdoutGoesToTheGivenFileAndSigpipeIsDefault) {
   EXPECT_EQ(r->stderr_tail, "");
 }
 
+TEST(SubprocessTest, ChildGetsNoGridlessVariableButItsOwn) {
+  TempDir dir;
+  ::setenv("GRIDLESS_TOKEN", "secret-token-of-the-worker", 1);
+  ::setenv("GRIDLESS_COORDINATOR", "10.0.0.1:7070", 1);
+  ::setenv("GRIDLESS_TEST_OTHER_VARIABLE", "x", 1);
+  ::setenv("NOT_GRIDLESS_TEST", "kept", 1);
+  int fd = ::open((dir / "env").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  SubprocessOptions o;
+  o.argv = {"env"};
+  o.extra_env = {"GRIDLESS_SHARD=3"};
+  o.stdout_fd = fd;
+  auto r = RunSubprocess(o);
+  ::close(fd);
+  ::unsetenv("GRIDLESS_TOKEN");
+  ::unsetenv("GRIDLESS_COORDINATOR");
+  ::unsetenv("GRIDLESS_TEST_OTHER_VARIABLE");
+  ::unsetenv("NOT_GRIDLESS_TEST");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->exit_code, 0);
+  const std::string env = ReadFile(dir / "env");
+  EXPECT_THAT(env, ::testing::Not(::testing::HasSubstr("secret-token")));
+  EXPECT_THAT(env, ::testing::Not(::testing::HasSubstr("GRIDLESS_TOKEN")));
+  EXPECT_THAT(env,
+              ::testing::Not(::testing::HasSubstr("GRIDLESS_COORDINATOR")));
+  EXPECT_THAT(env, ::testing::Not(::testing::HasSubstr("\nGRIDLESS_TEST")));
+  EXPECT_THAT(env, ::testing::HasSubstr("\nGRIDLESS_SHARD=3\n"));
+  EXPECT_THAT(env, ::testing::HasSubstr("NOT_GRIDLESS_TEST=kept\n"));
+  EXPECT_THAT(env, ::testing::HasSubstr("PATH="));
+}
+
 TEST(SubprocessTest, SpawnErrorsNameTheCommand) {
   TempDir dir;
   SubprocessOptions o;
