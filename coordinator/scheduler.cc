@@ -870,9 +870,11 @@ void Scheduler::CheckRunnable(JobRecord* job, absl::Time now,
           more > 0 ? absl::StrCat("; and ", more, " more") : "",
           ") and no other worker connected within ",
           absl::FormatDuration(options_.lease_timeout),
-          ". Every worker must see the job's inputs (loan tape, map-reduce "
-          "store) at the same path as the coordinator, e.g. on a shared "
-          "volume (docs/DEPLOY.md); fix the workers, then resubmit"),
+          ". Fix what the workers' reasons name (usually: every worker must "
+          "see the job's inputs, such as the loan tape or map-reduce store, at "
+          "the same path as the coordinator, e.g. on a shared volume, "
+          "docs/DEPLOY.md; for exec, a worker must not hold its token in a "
+          "file, docs/SECURITY.md), then resubmit"),
       now);
   OnJobFinished(job, events);
 }
