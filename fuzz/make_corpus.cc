@@ -6,6 +6,7 @@
 // carry real partials and task ids.  Rerun it after changing the input
 // format or the fixtures (fuzz/sandbox.h), then commit the corpora.
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -15,6 +16,7 @@
 #include "fuzz/sandbox.h"
 #include "fuzz/scheduler_session.h"
 #include "gridless/v1/job.pb.h"
+#include "jobs/loan/partial.h"
 
 namespace {
 
@@ -112,6 +114,15 @@ class Seed {
     session_.Message(s, session_.Results(s, n, mode));
     return *this;
   }
+  // The real results of the first n outstanding tasks with `forge` applied
+  // to them, as a raw message.
+  Seed& RawForged(
+      int s, uint8_t n,
+      const std::function<void(gridless::v1::ResultBatch*)>& forge) {
+    gridless::v1::WorkerMessage m = session_.Results(s, n, 0);
+    forge(m.mutable_results());
+    return Raw(s, m);
+  }
   Seed& RawGoodbye(int s, uint8_t n) { return Raw(s, session_.Goodbye(s, n)); }
   Seed& Goodbye(int s, uint8_t n) {
     writer_.Goodbye(s, n);
@@ -144,7 +155,19 @@ class Seed {
 };
 
 constexpr uint8_t kPi = 1, kNoop = 2, kOption = 4, kWordcount = 8,
-                  kGroupby = 16;
+                  kGroupby = 16, kLoan = 32, kSort = 64, kExec = 128;
+
+// Issue 11: a loan-mc partial whose path range is ceil(2^64 / 9) paths, so
+// that (end - begin) x 9 fields wraps to 2 doubles.  Before the fix it
+// decoded, and merging it with its honest sibling wrote 36 doubles into a
+// vector of 2 (ASan: heap-buffer-overflow in AddRange).
+std::string WrappingLoanPartial() {
+  gridless::loan::LoanPartial p;
+  p.header.path_begin = 0;
+  p.header.path_end = (~uint64_t{0} - 6) / 9 + 1;  // x 9 = 2^64 + 2
+  p.paths.assign(2, 1.0);
+  return p.Encode();
+}
 constexpr uint8_t kThreeAttempts = 2, kTimeout = 4, kSpeculate = 8;
 // Error modes of Complete: mode 1 + 4 * code.
 constexpr uint8_t Error(int code) { return static_cast<uint8_t>(1 + 4 * code); }
@@ -202,6 +225,43 @@ void WriteWorkerSeeds(const fs::path& dir) {
     s.Hello(0, 16).Credit(0, 200).Complete(0, 3, 2).Complete(0, 3, 3);
     s.Complete(0, 200, 0).Credit(0, 100).Complete(0, 100, 3);
     put("garbage-partials", s);
+  }
+  {
+    Seed s(kLoan | kSort | kExec, kThreeAttempts);
+    s.Hello(0, 16).Credit(0, 64).RawResults(0, 64, 0).RawResults(0, 64, 0);
+    s.RawResults(0, 64, 0).Client(1, 0).Client(1, 1).Client(1, 2);
+    put("loan-sort-exec-raw", s);
+  }
+  {
+    // The crafted overflow: task 0's partial wraps, task 1's is honest.
+    Seed s(kLoan, 0);
+    s.Hello(0, 8).Credit(0, 2).RawForged(0, 2, [](auto* batch) {
+      if (batch->results_size() > 0) {
+        batch->mutable_results(0)->set_partial(WrappingLoanPartial());
+      }
+    });
+    s.Client(1, 0).Credit(0, 8).Complete(0, 8, 0);
+    put("loan-wrapping-path-range", s);
+  }
+  {
+    // Far ranges and forged runs and shards, as raw partials.
+    Seed s(kLoan | kSort | kExec, 0);
+    s.Hello(0, 16).Credit(0, 64).RawForged(0, 64, [](auto* batch) {
+      for (auto& r : *batch->mutable_results()) {
+        if (r.partial().empty()) continue;
+        std::string p = r.partial();
+        if (p[0] == 'M' || p[0] == 'E') {
+          p.insert(p.size() / 2, "../../x");  // a run or path elsewhere
+        } else if (p.size() >= 3 * sizeof(uint64_t)) {
+          const uint64_t far = uint64_t{1} << 40;  // path range far away
+          std::memcpy(p.data() + sizeof(uint64_t), &far, sizeof(far));
+          const uint64_t end = far + 1;
+          std::memcpy(p.data() + 2 * sizeof(uint64_t), &end, sizeof(end));
+        }
+        r.set_partial(p);
+      }
+    });
+    put("forged-ranges-runs-shards", s);
   }
   {
     Seed s(kPi, 0);

@@ -105,7 +105,7 @@ SchedulerSession::SchedulerSession(uint8_t jobs, uint8_t options) {
                    (options & 8) ? ", \"speculation_multiple\": 2" : "",
                    (options & 16) ? ", \"max_failed_tasks\": 1" : "");
   const std::string& root = Sandbox();
-  if ((jobs & 31) == 0) jobs = 1;
+  if (jobs == 0) jobs = 1;
   if (jobs & 1) {
     Submit(absl::StrCat(R"({"kind": "pi", "seed": 3, )", extra,
                         R"(, "params": {"samples": 2000, "tasks": 5}})")
@@ -135,6 +135,29 @@ SchedulerSession::SchedulerSession(uint8_t jobs, uint8_t options) {
                         R"(/visits/*.csv", "output": ")", root,
                         R"(/out/groupby", "reducers": 2, "split_bytes": 64,)",
                         R"( "sync_output": false, "prefix_length": 4}})")
+               .c_str());
+  }
+  if (jobs & 32) {
+    Submit(absl::StrCat(R"({"kind": "loan-mc", "seed": 4, )", extra,
+                        R"(, "params": {"tape": ")", root,
+                        R"(/tapes/loans.csv", "out": ")", root,
+                        R"(/out/loan", "paths": 8, "path_block": 4,)",
+                        R"( "loan_block": 2, "per_loan": true}})")
+               .c_str());
+  }
+  if (jobs & 64) {
+    Submit(absl::StrCat(R"({"kind": "sort", "seed": 2, )", extra,
+                        R"(, "params": {"input": ")", root,
+                        R"(/sort/records", "output": ")", root,
+                        R"(/out/sort", "reducers": 2, "split_bytes": 300,)",
+                        R"( "samples": 5, "sync_output": false}})")
+               .c_str());
+  }
+  if (jobs & 128) {
+    Submit(absl::StrCat(R"({"kind": "exec", "seed": 2, )", extra,
+                        R"(, "params": {"command": ["echo", "{shard}"],)",
+                        R"( "shards": 3, "output": ")", root,
+                        R"(/out/exec", "sync_output": false}})")
                .c_str());
   }
 }

@@ -6,8 +6,11 @@
 //
 // Input format (all integers little-endian):
 //   byte 0  which jobs to submit: bit 0 pi, 1 noop (task 2 always fails),
-//           2 option-mc, 3 wordcount (map-reduce, 2 stages), 4 groupby;
-//           none set = pi
+//           2 option-mc, 3 wordcount (map-reduce, 2 stages), 4 groupby,
+//           5 loan-mc (per-loan output, 3 x 2 loan x path blocks), 6 sort
+//           (2 stages), 7 exec (3 shards of `echo`, then a collect task);
+//           none set = pi.  So every kind's Merge, the next stage's Plan
+//           and Finalize see arbitrary partials.
 //   byte 1  job options: bits 0-1 max_attempts - 1, bit 2 task_timeout_s 5,
 //           bit 3 speculation_multiple 2, bit 4 max_failed_tasks 1
 //   then steps, each an op byte: stream = op % kStreams, action = op /

@@ -269,5 +269,77 @@ TEST_P(MergeAssociativityTest, ThreeTasks) {
 INSTANTIATE_TEST_SUITE_P(Builtins, MergeAssociativityTest,
                          ::testing::Values("noop", "pi", "option-mc"));
 
+// Issue 11: partials come from workers and are hostile.  The pod partials
+// of pi ({hits, samples}), noop ({tasks, index_sum}) and option-mc ({paths,
+// sum, sum_sq}) as raw bytes.
+std::string Pod(uint64_t a, uint64_t b) {
+  const uint64_t v[2] = {a, b};
+  return std::string(reinterpret_cast<const char*>(v), sizeof(v));
+}
+std::string OptionPod(uint64_t paths, double sum, double sum_sq) {
+  struct {
+    uint64_t paths;
+    double sum, sum_sq;
+  } v{paths, sum, sum_sq};
+  return std::string(reinterpret_cast<const char*>(&v), sizeof(v));
+}
+
+absl::StatusCode MergeCode(const std::string& kind_name,
+                           const std::string& params, std::string acc,
+                           const std::string& right) {
+  const v1::JobSpec spec = Spec(kind_name, 1, params);
+  const JobContext job{"j", spec, Params(spec.params())};
+  return Kind(kind_name).Merge(acc, right, job).code();
+}
+
+// Before the fix each of these merged (counts wrapped or exceeded the
+// job's) and only a wrong-size partial was refused, as DATA_LOSS.
+TEST(Issue11HostilePartialsTest, PiCountsAreCheckedAgainstTheJob) {
+  const std::string job = R"({"samples": 1000, "tasks": 4})";
+  // Two halves of 2^64 samples: the sum wraps to 0.
+  const uint64_t half = uint64_t{1} << 63;
+  EXPECT_EQ(MergeCode("pi", job, Pod(0, half), Pod(0, half)),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeCode("pi", job, Pod(1, 600), Pod(1, 600)),  // > 1000 samples
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeCode("pi", job, "", Pod(5, 4)),  // more hits than samples
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeCode("pi", job, "", "short"),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeCode("pi", job, Pod(1, 500), Pod(2, 500)),
+            absl::StatusCode::kOk);
+  // A lone partial (a one-task job is never merged) meets Finalize.
+  const v1::JobSpec spec = Spec("pi", 1, job);
+  const JobContext ctx{"j", spec, Params(spec.params())};
+  EXPECT_EQ(Kind("pi").Finalize(ctx, Pod(0, 1001)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(Issue11HostilePartialsTest, NoopCountsAreCheckedAgainstTheJob) {
+  const std::string job = R"({"tasks": 4})";
+  const uint64_t half = uint64_t{1} << 63;
+  EXPECT_EQ(MergeCode("noop", job, Pod(half, 1), Pod(half, 1)),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeCode("noop", job, Pod(3, 6), Pod(2, 9)),  // 5 of 4 tasks
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeCode("noop", job, "", Pod(1, 11)),  // 1+2+3+4 = 10 at most
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeCode("noop", job, Pod(2, 3), Pod(2, 7)),
+            absl::StatusCode::kOk);
+}
+
+TEST(Issue11HostilePartialsTest, OptionMcPathsAreCheckedAgainstTheJob) {
+  const std::string job = R"({"paths": 100, "tasks": 2})";
+  const uint64_t half = uint64_t{1} << 63;
+  EXPECT_EQ(
+      MergeCode("option-mc", job, OptionPod(half, 1, 1), OptionPod(half, 1, 1)),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MergeCode("option-mc", job, "", OptionPod(101, 1, 1)),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      MergeCode("option-mc", job, OptionPod(50, 1, 1), OptionPod(50, 2, 4)),
+      absl::StatusCode::kOk);
+}
+
 }  // namespace
 }  // namespace gridless

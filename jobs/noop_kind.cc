@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/pod_codec.h"
 
@@ -150,6 +151,24 @@ class NoopRunner final : public TaskRunner {
   NoopParams p_;
 };
 
+// 1 + 2 + ... + tasks (tasks <= 1e8, so no overflow).
+uint64_t MaxIndexSum(uint64_t tasks) { return tasks * (tasks + 1) / 2; }
+
+// A partial of this job: at most its tasks and its index sum.
+absl::StatusOr<NoopPartial> DecodePartial(std::string_view bytes,
+                                          const NoopParams& p,
+                                          std::string_view what) {
+  auto a = DecodePod<NoopPartial>(bytes, what);
+  if (!a.ok()) return a.status();
+  const uint64_t tasks = static_cast<uint64_t>(p.tasks);
+  if (a->tasks > tasks || a->index_sum > MaxIndexSum(tasks)) {
+    return absl::InvalidArgumentError(
+        Cat(what, ": ", a->tasks, " tasks with index sum ", a->index_sum,
+            ", more than the job's ", tasks, " tasks allow"));
+  }
+  return a;
+}
+
 class NoopKind final : public JobKind {
  public:
   std::string_view Name() const override { return "noop"; }
@@ -195,26 +214,41 @@ class NoopKind final : public JobKind {
     if (!p.ok()) return p.status();
     return std::make_unique<NoopRunner>(*std::move(p));
   }
+  // Partials are checked against the job: at most its tasks, and an index
+  // sum at most 1 + ... + tasks, also after adding.
   absl::Status Merge(std::string& acc, std::string_view right,
-                     const JobContext&) const override {
-    auto b = DecodePod<NoopPartial>(right, "noop partial");
+                     const JobContext& job) const override {
+    auto p = ReadParams(job.params);
+    if (!p.ok()) return p.status();
+    auto b = DecodePartial(right, *p, "noop partial");
     if (!b.ok()) return b.status();
     NoopPartial a;
     if (!acc.empty()) {
-      auto decoded = DecodePod<NoopPartial>(acc, "noop partial");
+      auto decoded = DecodePartial(acc, *p, "noop partial");
       if (!decoded.ok()) return decoded.status();
       a = *decoded;
     }
-    a.tasks += b->tasks;
-    a.index_sum += b->index_sum;
+    const uint64_t tasks = static_cast<uint64_t>(p->tasks);
+    if (auto s = AddCounts(a.tasks, b->tasks, tasks, "noop partial", "tasks",
+                           &a.tasks);
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = AddCounts(a.index_sum, b->index_sum, MaxIndexSum(tasks),
+                           "noop partial", "index sum", &a.index_sum);
+        !s.ok()) {
+      return s;
+    }
     acc = EncodePod(a);
     return absl::OkStatus();
   }
   absl::StatusOr<google::protobuf::Struct> Finalize(
-      const JobContext&, std::string_view acc) const override {
+      const JobContext& job, std::string_view acc) const override {
+    auto p = ReadParams(job.params);
+    if (!p.ok()) return p.status();
     NoopPartial a;
     if (!acc.empty()) {
-      auto decoded = DecodePod<NoopPartial>(acc, "noop result");
+      auto decoded = DecodePartial(acc, *p, "noop result");
       if (!decoded.ok()) return decoded.status();
       a = *decoded;
     }

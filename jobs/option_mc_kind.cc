@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/option_pricing.h"
 #include "jobs/pod_codec.h"
@@ -71,6 +72,19 @@ absl::StatusOr<OptionParams> ReadParams(const Params& p) {
   o.paths = *paths;
   o.tasks = *tasks;
   return o;
+}
+
+// A partial of this job: at most the job's paths.
+absl::StatusOr<OptionPartial> DecodePartial(std::string_view bytes,
+                                            const OptionParams& o,
+                                            std::string_view what) {
+  auto a = DecodePod<OptionPartial>(bytes, what);
+  if (!a.ok()) return a.status();
+  if (a->paths > static_cast<uint64_t>(o.paths)) {
+    return absl::InvalidArgumentError(
+        Cat(what, ": ", a->paths, " paths, more than the job's ", o.paths));
+  }
+  return a;
 }
 
 class OptionRunner final : public TaskRunner {
@@ -147,17 +161,25 @@ class OptionMcKind final : public JobKind {
     if (!o.ok()) return o.status();
     return std::make_unique<OptionRunner>(job.seed(), *o);
   }
+  // Partials are checked against the job: their paths add up to at most
+  // the job's paths (a forged count cannot wrap).
   absl::Status Merge(std::string& acc, std::string_view right,
-                     const JobContext&) const override {
-    auto b = DecodePod<OptionPartial>(right, "option-mc partial");
+                     const JobContext& job) const override {
+    auto o = ReadParams(job.params);
+    if (!o.ok()) return o.status();
+    auto b = DecodePartial(right, *o, "option-mc partial");
     if (!b.ok()) return b.status();
     if (acc.empty()) {
       acc = std::string(right);
       return absl::OkStatus();
     }
-    auto a = DecodePod<OptionPartial>(acc, "option-mc partial");
+    auto a = DecodePartial(acc, *o, "option-mc partial");
     if (!a.ok()) return a.status();
-    a->paths += b->paths;
+    if (auto s = AddCounts(a->paths, b->paths, static_cast<uint64_t>(o->paths),
+                           "option-mc partial", "paths", &a->paths);
+        !s.ok()) {
+      return s;
+    }
     a->sum += b->sum;
     a->sum_sq += b->sum_sq;
     acc = EncodePod(*a);
@@ -167,7 +189,7 @@ class OptionMcKind final : public JobKind {
       const JobContext& job, std::string_view acc) const override {
     auto o = ReadParams(job.params);
     if (!o.ok()) return o.status();
-    auto a = DecodePod<OptionPartial>(acc, "option-mc result");
+    auto a = DecodePartial(acc, *o, "option-mc result");
     if (!a.ok()) return a.status();
     double n = static_cast<double>(a->paths);
     double mean = a->sum / n;

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/pod_codec.h"
 #include "jobs/random.h"
@@ -40,6 +41,20 @@ absl::StatusOr<PiParams> ReadParams(const Params& p) {
                      " samples; use at most one task per sample"));
   }
   return PiParams{*samples, *tasks};
+}
+
+// A partial of this job: hits <= samples <= the job's samples.
+absl::StatusOr<PiPartial> DecodePartial(std::string_view bytes,
+                                        const PiParams& p,
+                                        std::string_view what) {
+  auto a = DecodePod<PiPartial>(bytes, what);
+  if (!a.ok()) return a.status();
+  if (a->hits > a->samples || a->samples > static_cast<uint64_t>(p.samples)) {
+    return absl::InvalidArgumentError(
+        Cat(what, ": ", a->hits, " hits of ", a->samples,
+            " samples, not within the job's ", p.samples, " samples"));
+  }
+  return a;
 }
 
 class PiRunner final : public TaskRunner {
@@ -94,24 +109,35 @@ class PiKind final : public JobKind {
     if (auto p = ReadParams(job.params); !p.ok()) return p.status();
     return std::make_unique<PiRunner>(job.seed());
   }
+  // Partials are checked against the job: hits <= samples <= the job's
+  // samples, also after adding (a forged count cannot wrap).
   absl::Status Merge(std::string& acc, std::string_view right,
-                     const JobContext&) const override {
+                     const JobContext& job) const override {
+    auto p = ReadParams(job.params);
+    if (!p.ok()) return p.status();
+    auto b = DecodePartial(right, *p, "pi partial");
+    if (!b.ok()) return b.status();
     if (acc.empty()) {
       acc = std::string(right);
-      return DecodePod<PiPartial>(acc, "pi partial").status();
+      return absl::OkStatus();
     }
-    auto a = DecodePod<PiPartial>(acc, "pi partial");
+    auto a = DecodePartial(acc, *p, "pi partial");
     if (!a.ok()) return a.status();
-    auto b = DecodePod<PiPartial>(right, "pi partial");
-    if (!b.ok()) return b.status();
-    a->hits += b->hits;
-    a->samples += b->samples;
+    const uint64_t limit = static_cast<uint64_t>(p->samples);
+    if (auto s = AddCounts(a->samples, b->samples, limit, "pi partial",
+                           "samples", &a->samples);
+        !s.ok()) {
+      return s;
+    }
+    a->hits += b->hits;  // hits <= samples on each side, so no overflow
     acc = EncodePod(*a);
     return absl::OkStatus();
   }
   absl::StatusOr<google::protobuf::Struct> Finalize(
-      const JobContext&, std::string_view acc) const override {
-    auto a = DecodePod<PiPartial>(acc, "pi result");
+      const JobContext& job, std::string_view acc) const override {
+    auto params = ReadParams(job.params);
+    if (!params.ok()) return params.status();
+    auto a = DecodePartial(acc, *params, "pi result");
     if (!a.ok()) return a.status();
     double n = static_cast<double>(a->samples);
     double p = static_cast<double>(a->hits) / n;

@@ -6,9 +6,16 @@
 // reads the tape once per job and keeps it immutable; Run projects one
 // block.  Merge unions the partials' ranges (partial.h); Finalize computes
 // the statistics and writes the files under "out".
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/loan/job_params.h"
 #include "jobs/loan/loan_runner.h"
+#include "jobs/loan/partial.h"
 #include "jobs/loan/results.h"
 #include "jobs/pod_codec.h"
 
@@ -17,6 +24,25 @@ namespace {
 
 using loan::LoanJobParams;
 using loan::LoanPartial;
+
+// What a partial of the job may cover: its paths, and with per-loan output
+// as many loans as the tape's size allows (Merge cannot afford to read the
+// tape; Finalize checks the exact count against it).
+absl::StatusOr<loan::PartialLimits> Limits(const LoanJobParams& p) {
+  loan::PartialLimits limits;
+  limits.paths = static_cast<uint64_t>(p.paths);
+  if (p.per_loan) {
+    struct stat st;
+    if (::stat(p.tape.c_str(), &st) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "loan-mc: cannot stat the loan tape \"", p.tape,
+          "\" to bound the per-loan partials: ", std::strerror(errno)));
+    }
+    limits.loans =
+        loan::LoanBoundFromTapeBytes(static_cast<uint64_t>(st.st_size));
+  }
+  return limits;
+}
 
 class LoanMcKind final : public JobKind {
  public:
@@ -71,17 +97,26 @@ class LoanMcKind final : public JobKind {
                                                 *std::move(tape));
   }
 
+  // Partials come from workers: each is decoded against the job's paths
+  // and (per_loan) a bound on its loans, so a forged range is refused
+  // before MergePartials sizes anything (partial.h).
   absl::Status Merge(std::string& acc, std::string_view right,
-                     const JobContext&) const override {
-    auto b = LoanPartial::Decode(right);
+                     const JobContext& job) const override {
+    auto p = loan::ReadLoanJobParams(job);
+    if (!p.ok()) return p.status();
+    auto limits = Limits(*p);
+    if (!limits.ok()) return limits.status();
+    auto b = LoanPartial::Decode(right, *limits);
     if (!b.ok()) return b.status();
     if (acc.empty()) {
       acc = std::string(right);
       return absl::OkStatus();
     }
-    auto a = LoanPartial::Decode(acc);
+    auto a = LoanPartial::Decode(acc, *limits);
     if (!a.ok()) return a.status();
-    acc = loan::MergePartials(*a, *b).Encode();
+    auto merged = loan::MergePartials(*a, *b);
+    if (!merged.ok()) return merged.status();
+    acc = merged->Encode();
     return absl::OkStatus();
   }
 
@@ -89,7 +124,9 @@ class LoanMcKind final : public JobKind {
       const JobContext& job, std::string_view acc) const override {
     auto p = loan::ReadLoanJobParams(job);
     if (!p.ok()) return p.status();
-    auto a = LoanPartial::Decode(acc);
+    auto limits = Limits(*p);
+    if (!limits.ok()) return limits.status();
+    auto a = LoanPartial::Decode(acc, *limits);
     if (!a.ok()) return a.status();
     auto result = loan::BuildResult(*p, *a);
     if (!result.ok()) return result.status();

@@ -11,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "jobs/builtin_kinds.h"
+#include "jobs/loan/partial.h"
 #include "jobs/loan/projection.h"
 #include "jobs/loan/scenario.h"
 #include "jobs/loan/synthetic.h"
@@ -220,7 +221,102 @@ TEST_F(LoanMcKindTest, CorruptPartialIsRefused) {
   JobContext ctx{"j", spec, Params(spec.params())};
   std::string acc;
   EXPECT_EQ(kind_->Merge(acc, "garbage", ctx).code(),
-            absl::StatusCode::kDataLoss);
+            absl::StatusCode::kInvalidArgument);
+}
+
+// Issue 11: partials are hostile.  A partial covering paths [begin, end)
+// with `stored` doubles of per-path data (normally (end - begin) x fields).
+std::string ForgedPartial(uint64_t path_begin, uint64_t path_end, size_t stored,
+                          uint64_t loan_begin = 0, uint64_t loan_end = 0,
+                          size_t loan_stored = 0) {
+  loan::LoanPartial p;  // the right magic
+  p.header.path_begin = path_begin;
+  p.header.path_end = path_end;
+  p.header.loan_begin = loan_begin;
+  p.header.loan_end = loan_end;
+  p.paths.assign(stored, 1.0);
+  p.loans.assign(loan_stored, 1.0);
+  return p.Encode();
+}
+
+// Before the fix Decode computed (end - begin) x kNumPathFields in 64 bits:
+// a range of ceil(2^64 / 9) paths wraps to 2 doubles, so the partial
+// decoded with 2 doubles, MergePartials sized the union of [0, 4) and it
+// to 2 doubles and wrote 36 into them (a heap overflow, ASan: heap-buffer-
+// overflow in AddRange).
+TEST_F(LoanMcKindTest, Issue11PathRangeThatWrapsTheSizeIsRefused) {
+  static_assert(loan::kNumPathFields == 9);
+  const uint64_t wrapping = (~uint64_t{0} - 6) / 9 + 1;  // 9 x it = 2^64 + 2
+  ASSERT_EQ(wrapping * 9, 2u);
+  v1::JobSpec spec = Spec({{"paths", 4}});
+  JobContext ctx{"j", spec, Params(spec.params())};
+  std::string acc = ForgedPartial(0, 4, 4 * 9);  // an honest shape
+  absl::Status s = kind_->Merge(acc, ForgedPartial(0, wrapping, 2), ctx);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("path range"), std::string_view::npos) << s;
+  // The same bytes first (acc empty), then an honest partial after them.
+  std::string first;
+  EXPECT_EQ(kind_->Merge(first, ForgedPartial(0, wrapping, 2), ctx).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// A far range: before the fix the union of [0, 4) and [2^60, 2^60 + 1) was
+// allocated (9 x 2^60 doubles: length_error, or terabytes for a nearer one).
+TEST_F(LoanMcKindTest, Issue11FarPathRangeIsRefusedBeforeAllocating) {
+  v1::JobSpec spec = Spec({{"paths", 4}});
+  JobContext ctx{"j", spec, Params(spec.params())};
+  const uint64_t far = uint64_t{1} << 60;
+  std::string acc = ForgedPartial(0, 4, 4 * 9);
+  absl::Status s = kind_->Merge(acc, ForgedPartial(far, far + 1, 9), ctx);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  // Within the size but past the job's 4 paths.
+  acc = ForgedPartial(0, 4, 4 * 9);
+  s = kind_->Merge(acc, ForgedPartial(4, 5, 9), ctx);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  // begin > end.
+  acc = ForgedPartial(0, 4, 4 * 9);
+  s = kind_->Merge(acc, ForgedPartial(3, 2, 0), ctx);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+}
+
+// Per-loan ranges: none at all without per_loan; with it, at most what the
+// tape's size allows (before the fix: any range, allocated).
+TEST_F(LoanMcKindTest, Issue11LoanRangesAreBoundedByTheJob) {
+  v1::JobSpec spec = Spec({{"paths", 4}});
+  JobContext ctx{"j", spec, Params(spec.params())};
+  std::string acc = ForgedPartial(0, 4, 4 * 9);
+  absl::Status s =
+      kind_->Merge(acc, ForgedPartial(0, 0, 0, 0, 1, 3), ctx);  // 1 loan
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+
+  v1::JobSpec per_loan = Spec({{"paths", 4}}, {{"out", TempPath("pl")}});
+  (*per_loan.mutable_params()->mutable_fields())["per_loan"].set_bool_value(
+      true);
+  JobContext pl{"j", per_loan, Params(per_loan.params())};
+  acc = ForgedPartial(0, 4, 4 * 9, 0, 300, 300 * 3);  // the tape's 300 loans
+  const uint64_t far = uint64_t{1} << 50;
+  s = kind_->Merge(acc, ForgedPartial(0, 0, 0, far, far + 1, 3), pl);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("loan range"), std::string_view::npos) << s;
+}
+
+// Counts that wrap when added are refused; a lone forged partial (a job of
+// one task is never merged) is refused by Finalize.
+TEST_F(LoanMcKindTest, Issue11CountsAndLonePartialsAreChecked) {
+  v1::JobSpec spec = Spec({{"paths", 4}});
+  JobContext ctx{"j", spec, Params(spec.params())};
+  loan::LoanPartial big;
+  big.Reset(0, 2, 0, 0);
+  big.header.loans = ~uint64_t{0};
+  loan::LoanPartial more;
+  more.Reset(2, 4, 0, 0);
+  more.header.loans = 2;
+  std::string acc = big.Encode();
+  EXPECT_EQ(kind_->Merge(acc, more.Encode(), ctx).code(),
+            absl::StatusCode::kInvalidArgument);
+  const uint64_t wrapping = (~uint64_t{0} - 6) / 9 + 1;
+  EXPECT_EQ(kind_->Finalize(ctx, ForgedPartial(0, wrapping, 2)).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

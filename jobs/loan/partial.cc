@@ -4,14 +4,27 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/sv.h"
 
 namespace gridless::loan {
 namespace {
 
 constexpr uint64_t kMagic = 0x4C4F414E4D430002ull;  // "LOANMC", version 2
 
+absl::Status Invalid(std::string_view why) {
+  return absl::InvalidArgumentError(Cat("loan-mc partial refused: ", why));
+}
+
+// begin <= end <= limit, or INVALID_ARGUMENT naming the range.
+absl::Status CheckRange(std::string_view what, uint64_t begin, uint64_t end,
+                        uint64_t limit, std::string_view limit_name) {
+  if (begin <= end && end <= limit) return absl::OkStatus();
+  return Invalid(Cat(what, " range [", begin, ", ", end, ") is not within [0, ",
+                     limit, "] (", limit_name, ")"));
+}
+
 // Adds `src` (covering [sb, se) with `width` fields per slot) into `dst`
-// (covering [db, de)).
+// (covering [db, de) with db <= sb, se <= de: the union of the ranges).
 void AddRange(const std::vector<double>& src, uint64_t sb, uint64_t se,
               std::vector<double>* dst, uint64_t db, int width) {
   if (se <= sb) return;
@@ -70,25 +83,49 @@ std::string LoanPartial::Encode() const {
   return out;
 }
 
-absl::StatusOr<LoanPartial> LoanPartial::Decode(std::string_view bytes) {
+absl::StatusOr<LoanPartial> LoanPartial::Decode(std::string_view bytes,
+                                                const PartialLimits& limits) {
   LoanPartial out;
   if (bytes.size() < sizeof(PartialHeader)) {
-    return absl::DataLossError(absl::StrCat("loan-mc partial: ", bytes.size(),
-                                            " bytes, shorter than its header"));
+    return Invalid(Cat(bytes.size(), " bytes, shorter than its header (",
+                       sizeof(PartialHeader), ")"));
   }
   std::memcpy(&out.header, bytes.data(), sizeof(PartialHeader));
   const PartialHeader& h = out.header;
-  if (h.magic != kMagic || h.path_end < h.path_begin ||
-      h.loan_end < h.loan_begin) {
-    return absl::DataLossError("loan-mc partial: bad header");
+  if (h.magic != kMagic) return Invalid("bad magic (not a loan-mc partial)");
+  if (auto s = CheckRange("path", h.path_begin, h.path_end, limits.paths,
+                          "the job's paths");
+      !s.ok()) {
+    return s;
   }
-  uint64_t np = (h.path_end - h.path_begin) * kNumPathFields;
-  uint64_t nl = (h.loan_end - h.loan_begin) * kNumLoanFields;
-  uint64_t want =
-      sizeof(PartialHeader) + (np + nl) * sizeof(double) + h.text_bytes;
-  if (np > bytes.size() || nl > bytes.size() || bytes.size() != want) {
-    return absl::DataLossError(absl::StrCat("loan-mc partial: ", bytes.size(),
-                                            " bytes, expected ", want));
+  if (auto s = CheckRange("loan", h.loan_begin, h.loan_end, limits.loans,
+                          limits.loans == 0 ? "0 (the job has no per-loan "
+                                              "output)"
+                                            : "the tape's size allows");
+      !s.ok()) {
+    return s;
+  }
+  if (h.text_bytes > kMaxExampleBytes) {
+    return Invalid(Cat(h.text_bytes,
+                       " bytes of skipped-row examples, more than ",
+                       kMaxExampleBytes));
+  }
+  // Ranges are within the job's limits (at most 1e7 paths, the loan bound
+  // at most a quarter of a file size), but the products are still checked.
+  uint64_t np, nl, array_bytes, want;
+  if (__builtin_mul_overflow(h.path_end - h.path_begin,
+                             uint64_t{kNumPathFields}, &np) ||
+      __builtin_mul_overflow(h.loan_end - h.loan_begin,
+                             uint64_t{kNumLoanFields}, &nl) ||
+      __builtin_add_overflow(np, nl, &array_bytes) ||
+      __builtin_mul_overflow(array_bytes, sizeof(double), &array_bytes) ||
+      __builtin_add_overflow(array_bytes, sizeof(PartialHeader), &want) ||
+      __builtin_add_overflow(want, h.text_bytes, &want) ||
+      bytes.size() != want) {
+    return Invalid(Cat(bytes.size(), " bytes, but its header ", "(paths [",
+                       h.path_begin, ", ", h.path_end, "), loans [",
+                       h.loan_begin, ", ", h.loan_end, "), ", h.text_bytes,
+                       " text bytes) says ", "otherwise"));
   }
   const char* p = bytes.data() + sizeof(PartialHeader);
   out.paths.resize(np);
@@ -101,10 +138,31 @@ absl::StatusOr<LoanPartial> LoanPartial::Decode(std::string_view bytes) {
   return out;
 }
 
-LoanPartial MergePartials(const LoanPartial& a, const LoanPartial& b) {
+absl::StatusOr<LoanPartial> MergePartials(const LoanPartial& a,
+                                          const LoanPartial& b) {
   const PartialHeader& x = a.header;
   const PartialHeader& y = b.header;
+  if (a.examples.size() > kMaxExampleBytes - b.examples.size()) {
+    return Invalid(Cat("the merged skipped-row examples would have ",
+                       a.examples.size(), " + ", b.examples.size(),
+                       " bytes, more than ", kMaxExampleBytes));
+  }
   LoanPartial out;
+  PartialHeader& h = out.header;
+  bool overflow =
+      __builtin_add_overflow(x.loan_path_months, y.loan_path_months,
+                             &h.loan_path_months) ||
+      __builtin_add_overflow(x.loans, y.loans, &h.loans) ||
+      __builtin_add_overflow(x.tape_rows, y.tape_rows, &h.tape_rows) ||
+      __builtin_add_overflow(x.skipped_rows, y.skipped_rows, &h.skipped_rows) ||
+      __builtin_add_overflow(x.inactive_loans, y.inactive_loans,
+                             &h.inactive_loans);
+  for (int i = 0; i < kNumRowProblems; ++i) {
+    overflow |=
+        __builtin_add_overflow(x.skipped_by_problem[i], y.skipped_by_problem[i],
+                               &h.skipped_by_problem[i]);
+  }
+  if (overflow) return Invalid("a count overflows when merged");
   uint64_t pb, pe, lb, le;
   Union(x.path_begin, x.path_end, y.path_begin, y.path_end, &pb, &pe);
   Union(x.loan_begin, x.loan_end, y.loan_begin, y.loan_end, &lb, &le);
@@ -113,15 +171,6 @@ LoanPartial MergePartials(const LoanPartial& a, const LoanPartial& b) {
   AddRange(b.paths, y.path_begin, y.path_end, &out.paths, pb, kNumPathFields);
   AddRange(a.loans, x.loan_begin, x.loan_end, &out.loans, lb, kNumLoanFields);
   AddRange(b.loans, y.loan_begin, y.loan_end, &out.loans, lb, kNumLoanFields);
-  PartialHeader& h = out.header;
-  h.loan_path_months = x.loan_path_months + y.loan_path_months;
-  h.loans = x.loans + y.loans;
-  h.tape_rows = x.tape_rows + y.tape_rows;
-  h.skipped_rows = x.skipped_rows + y.skipped_rows;
-  h.inactive_loans = x.inactive_loans + y.inactive_loans;
-  for (int i = 0; i < kNumRowProblems; ++i) {
-    h.skipped_by_problem[i] = x.skipped_by_problem[i] + y.skipped_by_problem[i];
-  }
   // (append, not operator+: GCC 12 warns falsely on the latter, PR105651)
   out.examples = a.examples;
   out.examples.append(b.examples);

@@ -12,6 +12,12 @@
 // the skipped-row examples (text).  Workers and the coordinator run the
 // same build (pod_codec.h), so the layout is the in-memory one.
 //
+// Partials come from workers and are hostile: Decode checks every range and
+// size against the job (PartialLimits) with overflow-safe arithmetic before
+// allocating anything, so a forged header can neither make MergePartials
+// write past its arrays nor make it allocate more than the job's own paths
+// and loans need.
+//
 // A plain value; not thread-safe.
 #ifndef GRIDLESS_JOBS_LOAN_PARTIAL_H_
 #define GRIDLESS_JOBS_LOAN_PARTIAL_H_
@@ -59,6 +65,30 @@ struct PartialHeader {
   uint64_t text_bytes;  // skipped-row examples, '\n'-separated
 };
 
+// What a partial of one job may cover.
+struct PartialLimits {
+  uint64_t paths = 0;  // the job's paths: path ranges end at or below it
+  // Loan ranges end at or below it: 0 when the job has no per-loan output
+  // (every loan range must then be empty), else an upper bound on the
+  // tape's loans.  Merge cannot afford to read the tape, so the kind passes
+  // a bound from the tape's size (LoanBoundFromTapeBytes).
+  uint64_t loans = 0;
+};
+
+// The most loans a tape of `bytes` bytes can hold: a loan is a row of at
+// least kMinLoanRowBytes bytes (4 required CSV fields, 3 commas and a
+// newline, fewer than the shortest pipe-delimited row).  So the per-loan
+// array a partial may claim is at most 6 bytes of doubles per tape byte,
+// less than the tape read in Plan takes.
+inline constexpr uint64_t kMinLoanRowBytes = 4;
+inline uint64_t LoanBoundFromTapeBytes(uint64_t bytes) {
+  return bytes / kMinLoanRowBytes + 1;
+}
+
+// The skipped-row examples a partial (or a merge) may carry: 5 examples of
+// at most one tape line each (kMaxTapeLineBytes), with their messages.
+inline constexpr uint64_t kMaxExampleBytes = 6 << 20;
+
 struct LoanPartial {
   PartialHeader header{};
   std::vector<double> paths;  // (path_end - path_begin) x kNumPathFields
@@ -77,12 +107,20 @@ struct LoanPartial {
              uint64_t loan_end);
 
   std::string Encode() const;
-  // DATA_LOSS when the bytes are not a loan-mc partial.
-  static absl::StatusOr<LoanPartial> Decode(std::string_view bytes);
+  // INVALID_ARGUMENT naming the problem when the bytes are not a loan-mc
+  // partial of a job with these limits: a short buffer, a bad magic, a
+  // range with begin > end or end past its limit, examples past
+  // kMaxExampleBytes, or a size that does not match the header.
+  static absl::StatusOr<LoanPartial> Decode(std::string_view bytes,
+                                            const PartialLimits& limits);
 };
 
-// a (+) b, a covering lower task indices.
-LoanPartial MergePartials(const LoanPartial& a, const LoanPartial& b);
+// a (+) b, a covering lower task indices.  Both were decoded against the
+// same limits, so the union of their ranges is within them.
+// INVALID_ARGUMENT when a count overflows or the examples outgrow
+// kMaxExampleBytes.
+absl::StatusOr<LoanPartial> MergePartials(const LoanPartial& a,
+                                          const LoanPartial& b);
 
 }  // namespace gridless::loan
 

@@ -39,9 +39,13 @@ enum class RowProblem {
   kOutOfRange,
   kRateUnits,  // a percent where a decimal is expected, or the reverse
   kArmUnsupported,
-  kBadValue,  // a code not in the layout's list (e.g. PRODUCT "XYZ")
+  kBadValue,     // a code not in the layout's list (e.g. PRODUCT "XYZ")
+  kLineTooLong,  // a line longer than kMaxTapeLineBytes
 };
-inline constexpr int kNumRowProblems = 8;
+inline constexpr int kNumRowProblems = 9;
+// The longest tape line read: a longer line is a bad row (its bytes are
+// skipped, never buffered), so a tape without newlines cannot grow memory.
+inline constexpr size_t kMaxTapeLineBytes = size_t{1} << 20;
 // "wrong_field_count", "blank_field", "bad_number", ...
 std::string_view RowProblemName(RowProblem p);
 
@@ -67,8 +71,11 @@ struct LoanTape {
   int64_t inactive_loans = 0;
 };
 
-// NOT_FOUND when the file cannot be opened; INVALID_ARGUMENT for a bad row
-// (unless skipped), an undetectable layout, or a tape without any loan.
+// NOT_FOUND when the file does not exist; INVALID_ARGUMENT naming the path
+// when it is not a regular file (a directory, a FIFO, /dev/zero: checked
+// before anything is read, and a FIFO is opened without blocking), for a
+// bad row (unless skipped; a line longer than kMaxTapeLineBytes is one), an
+// undetectable layout, or a tape without any loan.
 absl::StatusOr<LoanTape> ReadTape(const std::string& path,
                                   const TapeOptions& options);
 

@@ -1,6 +1,7 @@
 #include "jobs/loan/tape_builder.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -8,11 +9,54 @@
 
 namespace gridless::loan {
 
+bool LineSource::Fill() {
+  constexpr size_t kChunk = 64 << 10;
+  if (pos_ > 0) {
+    chunk_.erase(0, pos_);
+    pos_ = 0;
+  }
+  const size_t old = chunk_.size();
+  chunk_.resize(old + kChunk);
+  in_.read(chunk_.data() + old, kChunk);
+  chunk_.resize(old + static_cast<size_t>(in_.gcount()));
+  return chunk_.size() > old;
+}
+
 bool LineSource::Next(std::string_view* line) {
-  if (!std::getline(in_, buffer_)) return false;
+  too_long_ = false;
+  size_t scanned = 0;  // bytes from pos_ known to hold no newline
+  for (;;) {
+    const char* begin = chunk_.data() + pos_;
+    const size_t avail = chunk_.size() - pos_;
+    const void* nl = std::memchr(begin + scanned, '\n', avail - scanned);
+    if (nl != nullptr) {
+      const size_t length = static_cast<const char*>(nl) - begin;
+      pos_ += length + 1;
+      *line = too_long_ || length > kMaxTapeLineBytes
+                  ? std::string_view()
+                  : std::string_view(begin, length);
+      too_long_ = too_long_ || length > kMaxTapeLineBytes;
+      break;
+    }
+    scanned = avail;
+    if (avail > kMaxTapeLineBytes) {  // drop the bytes, remember why
+      too_long_ = true;
+      pos_ = chunk_.size();
+      scanned = 0;
+    }
+    if (!Fill()) {
+      // The last line, without a newline (or the end of the file).
+      const size_t rest = chunk_.size() - pos_;
+      if (rest == 0 && !too_long_) return false;
+      *line = too_long_ ? std::string_view()
+                        : std::string_view(chunk_.data() + pos_, rest);
+      pos_ = chunk_.size();
+      break;
+    }
+    // Fill moved the unread bytes to the front.
+  }
   ++number_;
-  if (!buffer_.empty() && buffer_.back() == '\r') buffer_.pop_back();
-  *line = buffer_;
+  if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
   return true;
 }
 
@@ -28,6 +72,14 @@ absl::Status TapeBuilder::Bad(const BadRow& row) {
     tape_->skipped_examples.push_back(row.message);
   }
   return absl::OkStatus();
+}
+
+absl::Status TapeBuilder::TooLong(const LineSource& lines) {
+  CountRow();
+  return Bad({RowProblem::kLineTooLong,
+              absl::StrCat(lines.file(), ":", lines.line_number(),
+                           ": line longer than ", kMaxTapeLineBytes,
+                           " bytes (a tape row is a few hundred)")});
 }
 
 bool TapeBuilder::AgeToAsOf(Loan* loan, int first_payment_month) const {
@@ -52,6 +104,10 @@ absl::Status ForEachPipeRow(
   std::vector<std::string_view> fields;
   std::string_view line;
   while (lines.Next(&line)) {
+    if (lines.too_long()) {
+      if (auto s = out.TooLong(lines); !s.ok()) return s;
+      continue;
+    }
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     out.CountRow();
     SplitFields(line, '|', &fields);

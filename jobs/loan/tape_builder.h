@@ -19,19 +19,29 @@
 
 namespace gridless::loan {
 
-// Lines of a file, numbered from 1, with a trailing '\r' removed.
+// Lines of a file, numbered from 1, with a trailing '\r' removed.  A line
+// longer than kMaxTapeLineBytes is not buffered: Next skips its bytes and
+// returns it empty with too_long() set, so the reader reports it as a bad
+// row (TapeBuilder::TooLong).
 class LineSource {
  public:
   LineSource(std::istream& in, std::string file)
       : in_(in), file_(std::move(file)) {}
+  // The next line, valid until the next call; false at the end.
   bool Next(std::string_view* line);
+  bool too_long() const { return too_long_; }
   int64_t line_number() const { return number_; }
   const std::string& file() const { return file_; }
 
  private:
+  // Appends up to one chunk from the stream; false at its end.
+  bool Fill();
+
   std::istream& in_;
   std::string file_;
-  std::string buffer_;
+  std::string chunk_;  // bytes read, from pos_ on not yet returned
+  size_t pos_ = 0;
+  bool too_long_ = false;
   int64_t number_ = 0;
 };
 
@@ -47,6 +57,9 @@ class TapeBuilder {
   // A bad row: INVALID_ARGUMENT with its message unless skipping, in which
   // case it is counted and OK is returned.
   absl::Status Bad(const BadRow& row);
+  // The line `lines` just returned was too long: a data row, and a bad one
+  // ("FILE:LINE: line longer than ... bytes").
+  absl::Status TooLong(const LineSource& lines);
   void Add(Loan loan) { tape_->loans.push_back(std::move(loan)); }
   void Inactive() { ++tape_->inactive_loans; }
   // Origination layouts: ages `loan` from its first payment month to

@@ -19,6 +19,11 @@ absl::Status ReadCsvTape(LineSource& lines, TapeBuilder& out) {
   std::map<std::string, int, std::less<>> column;  // name -> 1-based column
   size_t header_size = 0;
   while (lines.Next(&line)) {
+    if (lines.too_long()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          lines.file(), ":", lines.line_number(), ": the CSV header is longer ",
+          "than ", kMaxTapeLineBytes, " bytes"));
+    }
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     SplitCsv(line, &storage, &fields);
     for (size_t i = 0; i < fields.size(); ++i) {
@@ -45,6 +50,10 @@ absl::Status ReadCsvTape(LineSource& lines, TapeBuilder& out) {
             c_fico = col("fico"), c_ltv = col("ltv"), c_dti = col("dti"),
             c_state = col("state"), c_product = col("product");
   while (lines.Next(&line)) {
+    if (lines.too_long()) {
+      if (auto s = out.TooLong(lines); !s.ok()) return s;
+      continue;
+    }
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     out.CountRow();
     SplitCsv(line, &storage, &fields);

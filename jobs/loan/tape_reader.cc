@@ -1,6 +1,12 @@
 // ReadTape: opens the file, picks the layout (given or detected) and runs
 // that layout's reader.
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ext/stdio_filebuf.h>
+#include <istream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -56,6 +62,8 @@ std::string_view RowProblemName(RowProblem p) {
       return "arm_unsupported";
     case RowProblem::kBadValue:
       return "bad_value";
+    case RowProblem::kLineTooLong:
+      return "line_too_long";
   }
   return "?";
 }
@@ -106,16 +114,41 @@ absl::StatusOr<TapeFormat> DetectTapeFormat(std::string_view first_line,
 
 absl::StatusOr<LoanTape> ReadTape(const std::string& path,
                                   const TapeOptions& options) {
-  std::ifstream in(path);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot open loan tape \"", path, "\""));
+  // Checked before reading: /dev/zero or a FIFO would never end (or never
+  // open), a directory reads as nothing.  O_NONBLOCK: opening a FIFO that
+  // replaced the file after a stat must not block either; fstat decides.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot open loan tape \"", path, "\": no such file"));
+    }
+    return absl::NotFoundError(absl::StrCat("cannot open loan tape \"", path,
+                                            "\": ", std::strerror(err)));
   }
+  __gnu_cxx::stdio_filebuf<char> file(fd, std::ios::in);  // owns fd
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    return absl::NotFoundError(absl::StrCat("cannot stat loan tape \"", path,
+                                            "\": ", std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("loan tape \"", path, "\" is ",
+                     S_ISDIR(st.st_mode)    ? "a directory"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO"
+                     : S_ISCHR(st.st_mode)  ? "a character device"
+                                            : "not a regular file",
+                     "; a tape must be a regular file"));
+  }
+  std::istream in(&file);
   TapeFormat format = options.format;
   if (format == TapeFormat::kAuto) {
-    std::string first;
-    while (std::getline(in, first) &&
-           first.find_first_not_of(" \t\r") == std::string::npos) {
+    LineSource probe(in, path);
+    std::string_view first;
+    while (probe.Next(&first) &&
+           first.find_first_not_of(" \t") == std::string_view::npos) {
     }
     auto detected = DetectTapeFormat(first, path);
     if (!detected.ok()) return detected.status();

@@ -4,9 +4,15 @@
 // policy.
 #include "jobs/loan/tape.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "absl/strings/str_join.h"
 #include "jobs/loan/synthetic.h"
@@ -298,6 +304,55 @@ TEST(TapeTest, DetectionAndMissingFiles) {
   EXPECT_EQ(*ParseYearMonth("202406"), 2024 * 12 + 5);
   EXPECT_FALSE(ParseYearMonth("2024-13").ok());
   EXPECT_FALSE(ParseTapeFormat("xml").ok());
+}
+
+// Issue 11 item 4: a tape that is not a regular file is refused at once,
+// naming it.  Before the fix a FIFO blocked the planner in open() (the hang
+// guard opens its write end so the reader sees end-of-file, and fails),
+// /dev/zero was read as one endless line (run that case only under a
+// memory limit on old code), and a directory gave "cannot detect".
+TEST(TapeTest, Issue11TapeThatIsNotARegularFileIsRefusedAtOnce) {
+  const std::string fifo = TempPath("fifo");
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto read = std::async(std::launch::async, [&] { return Read(fifo); });
+  if (read.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    ::close(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK));  // unblock it
+    FAIL() << "reading a FIFO tape blocked";
+  }
+  ExpectError(read.get(), {fifo, "a FIFO", "regular file"});
+  ::unlink(fifo.c_str());
+  ExpectError(Read("/dev/zero"), {"/dev/zero", "character device"});
+  const std::string dir = TempPath("dir");
+  std::filesystem::create_directories(dir);
+  ExpectError(Read(dir), {dir, "a directory"});
+}
+
+// A line longer than 1 MiB is a bad row naming the file and line, not a
+// buffer that grows with the line; with skip_bad_rows it is skipped.
+// Before the fix the line was read whole and failed (or was skipped) for
+// its field count.
+TEST(TapeTest, Issue11OverlongLineIsABadRow) {
+  const std::string header = "loan_id,balance,rate,term\n";
+  const std::string good = "a,100000,0.05,360\n";
+  const std::string path = Write(
+      "long_line.csv", header + good + "b," + std::string((1 << 20) + 10, '9') +
+                           ",0.05,360\n" + good);
+  ExpectError(Read(path), {path + ":3", "longer than 1048576 bytes"});
+  auto skipped = Read(path, /*skip=*/true);
+  ASSERT_TRUE(skipped.ok()) << skipped.status();
+  EXPECT_EQ(skipped->rows, 3);
+  EXPECT_EQ(skipped->skipped_rows, 1);
+  EXPECT_EQ(skipped->loans.size(), 2u);
+  ASSERT_EQ(skipped->skipped_examples.size(), 1u);
+  EXPECT_NE(skipped->skipped_examples[0].find("longer than"),
+            std::string::npos);
+  // The same in a pipe layout, with the long line last and unterminated.
+  std::vector<std::string> row = SflpFields("100", "012024");
+  const std::string sflp =
+      Write("long_line.sflp", Row(row) + std::string(3 << 20, '|'));
+  ExpectError(Read(sflp, false, TapeFormat::kFannieSflp),
+              {sflp + ":2", "longer than"});
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // A tiny binary codec for payloads and partials: varints and length-prefixed
 // strings appended to a std::string, read back with bounds checks.  A
-// truncated or garbled buffer gives DATA_LOSS naming `what`, never a crash.
+// truncated or garbled buffer (a length past the end, a varint past 2^64)
+// gives DATA_LOSS naming `what`, never a crash.
 //
 // Not thread-safe per object; objects are cheap and local.
 #ifndef GRIDLESS_JOBS_MAPREDUCE_BYTE_CODEC_H_

@@ -46,6 +46,7 @@
 #include "jobs/mapreduce/input_splits.h"
 #include "jobs/mapreduce/lost_map_tasks.h"
 #include "jobs/mapreduce/subprocess.h"
+#include "jobs/pod_codec.h"
 
 namespace gridless {
 namespace mapreduce {
@@ -53,6 +54,7 @@ namespace {
 
 constexpr size_t kStderrInMessage = 2048;
 constexpr std::string_view kReducedName = "reduced";
+constexpr int64_t kMaxShards = 10'000'000;
 
 struct ExecParams {
   std::vector<std::string> command;
@@ -93,7 +95,7 @@ absl::StatusOr<ExecParams> ReadExecParams(const Params& p) {
     return absl::InvalidArgumentError("parameter \"output\" is required");
   }
   e.output = AbsolutePath(*output);
-  auto shards = p.Int("shards", 1, 1, 10000000);
+  auto shards = p.Int("shards", 1, 1, kMaxShards);
   if (!shards.ok()) return shards.status();
   e.shards = *shards;
   auto timeout = p.Double("timeout_s", 0, 0, 1e7);
@@ -149,10 +151,12 @@ absl::StatusOr<ExecPartial> DecodePartial(std::string_view bytes) {
   ByteReader r(bytes, "exec partial");
   auto tag = r.Byte();
   if (!tag.ok()) return tag.status();
-  if (*tag != 'E') return absl::DataLossError("exec partial: wrong tag");
+  if (*tag != 'E') return absl::InvalidArgumentError("exec partial: wrong tag");
   auto n = r.Varint();
   if (!n.ok()) return n.status();
-  if (*n > bytes.size()) return absl::DataLossError("exec partial: bad count");
+  if (*n > bytes.size()) {
+    return absl::InvalidArgumentError("exec partial: bad count");
+  }
   ExecPartial p;
   for (uint64_t i = 0; i < *n; ++i) {
     ShardOutput s;
@@ -172,6 +176,44 @@ absl::StatusOr<ExecPartial> DecodePartial(std::string_view bytes) {
   p.reduced_bytes = *rb;
   if (auto s = r.ExpectDone(); !s.ok()) return s;
   return p;
+}
+
+// Partials come from workers and are hostile: this checks one against the
+// job before the coordinator keeps, merges, plans from or finalizes it.
+// Shards are in strictly increasing order (none listed twice), each below
+// the job's shards (with "input", below the largest shard count a job may
+// have: Merge cannot afford to expand the glob), each the part file
+// OUTPUT/part-SSSSS of its shard, and the reduce output, if any, is
+// OUTPUT/reduced.  INVALID_ARGUMENT naming the shard or file.
+absl::Status CheckPartial(const ExecPartial& p, const ExecParams& params) {
+  const uint64_t limit =
+      static_cast<uint64_t>(params.input.empty() ? params.shards : kMaxShards);
+  for (size_t i = 0; i < p.shards.size(); ++i) {
+    const ShardOutput& s = p.shards[i];
+    if (s.shard >= limit) {
+      return absl::InvalidArgumentError(
+          Cat("exec partial refused: shard ", s.shard, " of a job with ", limit,
+              params.input.empty() ? " shards" : " shards at most"));
+    }
+    if (i > 0 && p.shards[i - 1].shard >= s.shard) {
+      return absl::InvalidArgumentError(Cat("exec partial refused: shard ",
+                                            s.shard,
+                                            " is out of order or listed "
+                                            "twice"));
+    }
+    if (s.path != PartPath(params.output, s.shard)) {
+      return absl::InvalidArgumentError(Cat(
+          "exec partial refused: shard ", s.shard, " names \"", s.path,
+          "\", not its part file \"", PartPath(params.output, s.shard), "\""));
+    }
+  }
+  if (!p.reduced_path.empty() &&
+      p.reduced_path != Cat(params.output, "/", kReducedName)) {
+    return absl::InvalidArgumentError(
+        Cat("exec partial refused: reduce output \"", p.reduced_path,
+            "\" is not \"", params.output, "/", kReducedName, "\""));
+  }
+  return absl::OkStatus();
 }
 
 std::string Describe(const std::vector<std::string>& argv) {
@@ -382,6 +424,9 @@ class ExecKind final : public JobKind {
       if (ctx.previous.empty()) {
         return absl::DataLossError("exec: no shard results to collect");
       }
+      auto shards = DecodePartial(ctx.previous);
+      if (!shards.ok()) return shards.status();
+      if (auto s = CheckPartial(*shards, *p); !s.ok()) return s;
       ByteWriter w;  // the planner's absolute output dir, then the shards
       w.Bytes(p->output);
       w.Bytes(ctx.previous);
@@ -431,20 +476,30 @@ class ExecKind final : public JobKind {
   }
 
   absl::Status Merge(std::string& acc, std::string_view right,
-                     const JobContext&) const override {
+                     const JobContext& job) const override {
+    auto p = ReadExecParams(job.params);
+    if (!p.ok()) return p.status();
     auto b = DecodePartial(right);
-    if (!b.ok()) return b.status();
+    if (!b.ok()) return RefusedPartial(b.status());
+    if (auto s = CheckPartial(*b, *p); !s.ok()) return s;
     if (acc.empty()) {
       acc = std::string(right);
       return absl::OkStatus();
     }
     auto a = DecodePartial(acc);
-    if (!a.ok()) return a.status();
+    if (!a.ok()) return RefusedPartial(a.status());
+    if (!a->reduced_path.empty() && !b->reduced_path.empty()) {
+      return absl::InvalidArgumentError(
+          "exec partial refused: both sides of a merge carry a reduce "
+          "output (the job has one reduce task)");
+    }
     for (auto& s : b->shards) a->shards.push_back(std::move(s));
     if (a->reduced_path.empty()) {
       a->reduced_path = b->reduced_path;
       a->reduced_bytes = b->reduced_bytes;
     }
+    // Also refuses a right side whose shards do not come after acc's.
+    if (auto s = CheckPartial(*a, *p); !s.ok()) return s;
     acc = EncodePartial(*a);
     return absl::OkStatus();
   }
@@ -455,6 +510,7 @@ class ExecKind final : public JobKind {
     if (!p.ok()) return p.status();
     auto partial = DecodePartial(acc);
     if (!partial.ok()) return partial.status();
+    if (auto s = CheckPartial(*partial, *p); !s.ok()) return s;
     google::protobuf::Struct result;
     auto& f = *result.mutable_fields();
     auto* files = f["files"].mutable_list_value();
@@ -468,7 +524,7 @@ class ExecKind final : public JobKind {
                 " is missing or changed after the job wrote it"));
       }
       files->add_values()->set_string_value(s.path);
-      bytes += s.bytes;
+      bytes += s.bytes;  // each matches a file's size: no overflow
     }
     TidyOutputDirectory(p->output, partial->shards.size());
     f["output"].set_string_value(p->output);

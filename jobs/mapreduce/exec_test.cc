@@ -3,6 +3,7 @@
 #include "gtest/gtest.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/local_run.h"
+#include "jobs/mapreduce/byte_codec.h"
 #include "jobs/mapreduce/exec_policy.h"
 #include "jobs/mapreduce/test_util.h"
 
@@ -157,6 +158,56 @@ TEST(ExecTest, AWorkerHoldingASecretFileRefusesExecTasks) {
       Spec(Job(dir, R"("command": ["sh", "-c", "echo ran"], "shards": 2)")));
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ReadParts(dir / "out"), "ran\nran\n");
+}
+
+// Issue 11: an exec partial lists each shard's own part file, in shard
+// order, for shards the job has.  Before the fix any list merged (and
+// Finalize and the collect task stat()ed whatever paths it named).
+std::string ExecPartialBytes(
+    const std::vector<std::pair<uint64_t, std::string>>& shards,
+    const std::string& reduced = "") {
+  ByteWriter w;
+  w.Byte('E');
+  w.Varint(shards.size());
+  for (const auto& [shard, path] : shards) {
+    w.Varint(shard);
+    w.Bytes(path);
+    w.Varint(0);
+  }
+  w.Bytes(reduced);
+  w.Varint(0);
+  return w.Take();
+}
+
+TEST(ExecTest, Issue11ForgedPartialsAreRefused) {
+  TempDir dir;
+  const v1::JobSpec spec =
+      Spec(Job(dir, R"("command": ["true"], "shards": 3)"));
+  auto kind = NewExecKind();
+  const std::string out = dir / "out";
+  auto part = [&](int i) { return absl::StrCat(out, "/part-0000", i); };
+  auto code = [&](const std::string& acc, const std::string& right) {
+    return testing::MergeFor(*kind, spec, acc, right).code();
+  };
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  EXPECT_EQ(code(ExecPartialBytes({{0, part(0)}}),
+                 ExecPartialBytes({{1, part(1)}, {2, part(2)}})),
+            absl::StatusCode::kOk);
+  EXPECT_EQ(code("", ExecPartialBytes({{0, "/etc/passwd"}})), kInvalid);
+  EXPECT_EQ(code("", ExecPartialBytes({{3, part(3)}})), kInvalid);  // 3 shards
+  EXPECT_EQ(code("", ExecPartialBytes({{1, part(1)}, {1, part(1)}})), kInvalid);
+  EXPECT_EQ(
+      code(ExecPartialBytes({{1, part(1)}}), ExecPartialBytes({{0, part(0)}})),
+      kInvalid);
+  EXPECT_EQ(code("", ExecPartialBytes({}, "/etc/shadow")), kInvalid);
+  EXPECT_EQ(code("", "E\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f"), kInvalid);
+  // Stage 1 is planned from a lone shard's partial without any merge.
+  const JobContext job{"test-job", spec, Params(spec.params())};
+  EXPECT_EQ(
+      kind->Plan(PlanContext{job, 1, ExecPartialBytes({{0, "/etc/passwd"}})})
+          .status()
+          .code(),
+      kInvalid);
 }
 
 }  // namespace

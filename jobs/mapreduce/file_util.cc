@@ -88,6 +88,27 @@ absl::Status MakeDirs(const std::string& path) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// OK for a regular file, else INVALID_ARGUMENT naming `path` and its type.
+absl::Status CheckRegular(const std::string& path, const struct stat& st) {
+  if (S_ISREG(st.st_mode)) return absl::OkStatus();
+  if (S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        Cat("\"", path, "\" is a directory; name its files (e.g. \"", path,
+            "/*\")"));
+  }
+  const char* type = S_ISFIFO(st.st_mode)   ? "a FIFO"
+                     : S_ISCHR(st.st_mode)  ? "a character device"
+                     : S_ISBLK(st.st_mode)  ? "a block device"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                                            : "special";
+  return absl::InvalidArgumentError(
+      Cat("\"", path, "\" is ", type, ", not a regular file"));
+}
+
+}  // namespace
+
 absl::StatusOr<uint64_t> RegularFileSize(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -97,16 +118,22 @@ absl::StatusOr<uint64_t> RegularFileSize(const std::string& path) {
     }
     return ErrnoStatus(errno, "stat", path);
   }
-  if (S_ISDIR(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        Cat("\"", path, "\" is a directory; name its files (e.g. \"", path,
-            "/*\")"));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        Cat("\"", path, "\" is not a regular file"));
-  }
+  if (auto s = CheckRegular(path, st); !s.ok()) return s;
   return static_cast<uint64_t>(st.st_size);
+}
+
+absl::StatusOr<int> OpenRegularFile(const std::string& path, uint64_t* size) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, "open", path);
+  struct stat st;
+  absl::Status s = ::fstat(fd, &st) != 0 ? ErrnoStatus(errno, "stat", path)
+                                         : CheckRegular(path, st);
+  if (!s.ok()) {
+    ::close(fd);
+    return s;
+  }
+  *size = static_cast<uint64_t>(st.st_size);
+  return fd;
 }
 
 absl::Status ReadRange(int fd, const std::string& path, uint64_t offset,
@@ -135,17 +162,12 @@ absl::Status ReadRange(int fd, const std::string& path, uint64_t offset,
 }
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, "open", path);
-  struct stat st;
+  uint64_t size = 0;
+  auto fd = OpenRegularFile(path, &size);
+  if (!fd.ok()) return fd.status();
   std::string out;
-  absl::Status s;
-  if (::fstat(fd, &st) != 0) {
-    s = ErrnoStatus(errno, "stat", path);
-  } else {
-    s = ReadRange(fd, path, 0, static_cast<uint64_t>(st.st_size), &out);
-  }
-  ::close(fd);
+  absl::Status s = ReadRange(*fd, path, 0, size, &out);
+  ::close(*fd);
   if (!s.ok()) return s;
   return out;
 }

@@ -35,6 +35,13 @@ absl::Status MakeDirs(const std::string& path);
 // INVALID_ARGUMENT when it is a directory or not a regular file.
 absl::StatusOr<uint64_t> RegularFileSize(const std::string& path);
 
+// Opens a regular file for reading without blocking (O_NONBLOCK: a FIFO
+// put in its place cannot hang the caller) and checks with fstat that it is
+// one; the fd then reads as usual.  *size gets its size.  Errors as
+// RegularFileSize ("\"PATH\" is a FIFO, not a regular file").  The caller
+// closes the fd.
+absl::StatusOr<int> OpenRegularFile(const std::string& path, uint64_t* size);
+
 // Reads exactly `length` bytes at `offset` (appended to *out).
 // FAILED_PRECONDITION naming the file and offset when the file is shorter.
 absl::Status ReadRange(int fd, const std::string& path, uint64_t offset,

@@ -9,6 +9,7 @@
 #include "jobs/builtin_kinds.h"
 #include "jobs/local_run.h"
 #include "jobs/mapreduce/bdb_tables.h"
+#include "jobs/mapreduce/shuffle_codec.h"
 #include "jobs/mapreduce/test_util.h"
 
 namespace gridless::mapreduce {
@@ -129,6 +130,24 @@ TEST(GroupbyTest, ParametersAreChecked) {
   auto unknown = RunJobLocally(*NewGroupbyKind(),
                                Spec(Job(dir, "r.csv", R"("query": "join")")));
   EXPECT_THAT(unknown.status().message(), HasSubstr("\"query\""));
+}
+
+// Issue 11: groupby's reduce partials name the job's part files only
+// (before the fix any path merged, and Finalize stat()ed it).
+TEST(GroupbyTest, Issue11ForgedReducePartialIsRefusedByMerge) {
+  TempDir dir;
+  const v1::JobSpec spec =
+      Spec(Job(dir, "visits.csv", R"("query": "aggregation")"));
+  auto kind = NewGroupbyKind();
+  ReducePartial forged;
+  forged.files.push_back({"/etc/passwd", 1, 1});
+  EXPECT_EQ(
+      testing::MergeFor(*kind, spec, "", EncodeReducePartial(forged)).code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      testing::MergeFor(*kind, spec, "", testing::MapPartialBytes(0, 4, "run"))
+          .code(),
+      absl::StatusCode::kInvalidArgument);  // 4 reducers: 0..3
 }
 
 }  // namespace

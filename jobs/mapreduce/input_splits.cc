@@ -77,27 +77,41 @@ absl::StatusOr<std::vector<std::string>> ExpandInput(
 
 absl::StatusOr<std::vector<InputSplit>> PlanSplits(
     const std::vector<std::string>& files, RecordFormat format,
-    uint64_t split_bytes) {
-  std::vector<InputSplit> splits;
+    uint64_t split_bytes, const CountCheck& check_count) {
   uint64_t step = std::max<uint64_t>(split_bytes, 1);
   if (!format.lines()) {
     step =
         std::max<uint64_t>(step / format.record_size, 1) * format.record_size;
   }
+  // First the sizes and the count, so that a split size far too small for
+  // the input is refused before the list is built.
+  std::vector<uint64_t> sizes;
+  sizes.reserve(files.size());
+  uint64_t count = 0;
   for (const auto& path : files) {
-    auto size = RegularFileSize(path);
-    if (!size.ok()) return size.status();
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) return ErrnoStatus(errno, "open input", path);
-    if (!format.lines() && *size % format.record_size != 0) {
-      uint64_t partial = *size - *size % format.record_size;
+    uint64_t size = 0;
+    auto fd = OpenRegularFile(path, &size);
+    if (!fd.ok()) return fd.status();
+    ::close(*fd);
+    if (!format.lines() && size % format.record_size != 0) {
+      uint64_t partial = size - size % format.record_size;
       return absl::InvalidArgumentError(Cat(
-          Where(path, partial), ": file has ", *size, " bytes, not a whole ",
+          Where(path, partial), ": file has ", size, " bytes, not a whole ",
           "number of ", format.record_size, "-byte records (a partial record ",
           "starts at offset ", partial, ")"));
     }
-    for (uint64_t off = 0; off < *size; off += step) {
-      splits.push_back({path, off, std::min(step, *size - off)});
+    const uint64_t splits = size / step + (size % step != 0);
+    if (__builtin_add_overflow(count, splits, &count)) count = ~uint64_t{0};
+    sizes.push_back(size);
+  }
+  if (check_count) {
+    if (auto s = check_count(count); !s.ok()) return s;
+  }
+  std::vector<InputSplit> splits;
+  splits.reserve(count);
+  for (size_t i = 0; i < files.size(); ++i) {
+    for (uint64_t off = 0; off < sizes[i]; off += step) {
+      splits.push_back({files[i], off, std::min(step, sizes[i] - off)});
     }
   }
   return splits;
@@ -108,20 +122,18 @@ absl::StatusOr<SplitData> ReadSplit(const InputSplit& split,
   SplitData out;
   out.path = split.path;
   out.offset = split.offset;
-  Fd fd(::open(split.path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) {
+  uint64_t size = 0;
+  auto opened = OpenRegularFile(split.path, &size);
+  if (!opened.ok()) {
+    if (absl::IsNotFound(opened.status())) {
       return absl::NotFoundError(
           Cat("input file \"", split.path, "\" does not exist"));
     }
-    return ErrnoStatus(errno, "open input", split.path);
+    return opened.status();
   }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0)
-    return ErrnoStatus(errno, "stat", split.path);
-  uint64_t size = static_cast<uint64_t>(st.st_size);
-  uint64_t end = split.offset + split.length;
-  if (size < end) {
+  Fd fd(*opened);
+  uint64_t end;
+  if (__builtin_add_overflow(split.offset, split.length, &end) || size < end) {
     return absl::FailedPreconditionError(Cat(
         "input file \"", split.path, "\" has ", size, " bytes but the split ",
         "ends at offset ", end, " (did it change after the job was planned?)"));

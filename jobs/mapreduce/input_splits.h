@@ -23,6 +23,7 @@
 #define GRIDLESS_JOBS_MAPREDUCE_INPUT_SPLITS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,12 +60,20 @@ struct SplitData {
 absl::StatusOr<std::vector<std::string>> ExpandInput(
     const std::string& pattern);
 
+// Given the number of splits a plan would have, before the list is built:
+// an error refuses the plan (ShuffleKind passes CheckTaskCount, so
+// `split_bytes: 1` on a large file is refused without allocating a split
+// per byte).
+using CountCheck = std::function<absl::Status(uint64_t splits)>;
+
 // Cuts `files` into splits of about `split_bytes` (for fixed records rounded
 // down to whole records, at least one).  Empty files give no split.
-// Checks that every file can be opened for reading.
+// Checks that every file is a regular file (a FIFO is never opened in a way
+// that blocks) that can be opened for reading, then counts the splits and
+// asks `check_count` (when given) before building them.
 absl::StatusOr<std::vector<InputSplit>> PlanSplits(
     const std::vector<std::string>& files, RecordFormat format,
-    uint64_t split_bytes);
+    uint64_t split_bytes, const CountCheck& check_count = nullptr);
 
 absl::StatusOr<SplitData> ReadSplit(const InputSplit& split,
                                     RecordFormat format);

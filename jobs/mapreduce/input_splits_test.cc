@@ -1,7 +1,15 @@
 #include "jobs/mapreduce/input_splits.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "jobs/builtin_kinds.h"
 #include "jobs/mapreduce/test_util.h"
 
 namespace gridless::mapreduce {
@@ -119,6 +127,63 @@ TEST(InputSplitsTest, SplitCodecRoundTrips) {
   ByteReader truncated(std::string_view(bytes).substr(0, 3), "split");
   EXPECT_EQ(DecodeSplit(truncated).status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+// Issue 11 item 4: the splits are counted, and the count checked against
+// the coordinator's task limit, before the list is built.  Before the fix
+// `split_bytes: 1` built a split per byte (here 4 Mi of them; on a 1 TB
+// file, until the coordinator died) and returned them all.
+TEST(InputSplitsTest, Issue11TooManySplitsAreRefusedBeforeBuildingThem) {
+  TempDir dir;
+  WriteFile(dir / "big.txt", std::string(4 << 20, 'x'));
+  const v1::JobSpec spec = testing::Spec(absl::StrCat(
+      R"({"kind": "wordcount", "params": {"input": ")", dir / "big.txt",
+      R"(", "output": ")", dir / "out", R"(", "split_bytes": 1}})"));
+  const JobContext job{"j", spec, Params(spec.params())};
+  auto kind = NewWordcountKind();
+  auto plan = kind->Plan(PlanContext{job, 0, "", 1000});
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(plan.status().message().find("4194304 tasks"), std::string::npos)
+      << plan.status();
+}
+
+// A FIFO, a character device or a directory as input is refused at once,
+// naming it (the FIFO is never opened for a blocking read).  Hang guard:
+// if the check blocks on the FIFO, the test opens its write end so the
+// reader sees end-of-file, and fails.
+TEST(InputSplitsTest, Issue11InputThatIsNotARegularFileIsRefusedAtOnce) {
+  TempDir dir;
+  const std::string fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto refused = std::async(std::launch::async, [&] {
+    return PlanSplits({fifo}, RecordFormat::Lines(), 100).status();
+  });
+  if (refused.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    ::close(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK));  // unblock it
+    FAIL() << "planning a FIFO input blocked";
+  }
+  absl::Status s = refused.get();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find(fifo), std::string::npos) << s;
+  EXPECT_NE(s.message().find("FIFO"), std::string::npos) << s;
+  for (const std::string& path : {std::string("/dev/zero"), dir.path()}) {
+    auto expanded = ExpandInput(path);
+    EXPECT_EQ(expanded.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(expanded.status().message().find(path), std::string::npos)
+        << expanded.status();
+    EXPECT_EQ(PlanSplits({path}, RecordFormat::Lines(), 100).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+  // A worker's ReadSplit on a FIFO does not block either.
+  auto read = std::async(std::launch::async, [&] {
+    return ReadSplit({fifo, 0, 10}, RecordFormat::Lines()).status();
+  });
+  if (read.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    ::close(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK));
+    FAIL() << "reading a FIFO split blocked";
+  }
+  EXPECT_EQ(read.get().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

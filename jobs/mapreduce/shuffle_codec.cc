@@ -25,7 +25,13 @@ void EncodeRun(const RunRef& r, ByteWriter& w) {
 absl::StatusOr<RunRef> DecodeRun(ByteReader& rd) {
   RunRef r;
   GL_ASSIGN(r.map_task, rd.Varint());
-  GL_ASSIGN(r.reducer, rd.Varint());
+  uint64_t reducer;
+  GL_ASSIGN(reducer, rd.Varint());
+  if (reducer > UINT32_MAX) {  // not narrowed: reducer 2^32 is not reducer 0
+    return absl::DataLossError(Cat("run of map task ", r.map_task, ": reducer ",
+                                   reducer, " is out of range"));
+  }
+  r.reducer = static_cast<uint32_t>(reducer);
   GL_ASSIGN(r.name, rd.Bytes());
   GL_ASSIGN(r.info.size, rd.Varint());
   GL_ASSIGN(r.info.crc32c, rd.Fixed32());

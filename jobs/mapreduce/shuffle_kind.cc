@@ -17,6 +17,7 @@
 #include "jobs/mapreduce/shuffle_codec.h"
 #include "jobs/mapreduce/stable_hash.h"
 #include "jobs/mapreduce/store.h"
+#include "jobs/pod_codec.h"
 
 namespace gridless::mapreduce {
 namespace {
@@ -114,6 +115,78 @@ std::string StorePrefix(const JobContext& job) {
   return absl::StrFormat("job-%s-%016x", id, StableHash(bytes));
 }
 
+std::string RunName(std::string_view prefix, uint64_t map_task,
+                    uint32_t reducer) {
+  return absl::StrFormat("%s/map-%05d/run-%05d", prefix, map_task, reducer);
+}
+
+// Partials come from workers and are hostile; these check one against the
+// job before the coordinator keeps, merges or plans from it.  A map
+// partial's runs are in strictly increasing (map task, reducer) order (so
+// none is listed twice), each for a reducer of the job and named as the map
+// task names it in the job's store prefix (so a reduce task cannot be sent
+// to read another object).  A reduce partial's files are the job's part
+// files OUTPUT/part-RRRRR for reducers in strictly increasing order.
+// INVALID_ARGUMENT naming the run or file.
+using RunKey = std::pair<uint64_t, uint32_t>;
+RunKey KeyOf(const RunRef& r) { return {r.map_task, r.reducer}; }
+
+absl::Status CheckMapPartial(const MapPartial& p, const CommonParams& c,
+                             std::string_view prefix) {
+  for (size_t i = 0; i < p.runs.size(); ++i) {
+    const RunRef& r = p.runs[i];
+    if (r.reducer >= c.reducers) {
+      return absl::InvalidArgumentError(
+          Cat("map partial refused: map task ", r.map_task,
+              " wrote a run for reducer ", r.reducer, " of ", c.reducers));
+    }
+    if (i > 0 && KeyOf(p.runs[i - 1]) >= KeyOf(r)) {
+      return absl::InvalidArgumentError(
+          Cat("map partial refused: the run of map task ", r.map_task,
+              " for reducer ", r.reducer, " is out of order or listed twice"));
+    }
+    if (r.name != RunName(prefix, r.map_task, r.reducer)) {
+      return absl::InvalidArgumentError(
+          Cat("map partial refused: the run of map task ", r.map_task,
+              " for reducer ", r.reducer, " is named \"", r.name, "\", not \"",
+              RunName(prefix, r.map_task, r.reducer), "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The reducer whose part file `path` is, or -1.
+int64_t PartOf(std::string_view path, const CommonParams& c) {
+  const std::string dir = c.output + "/";
+  if (path.substr(0, dir.size()) != dir) return -1;
+  const int64_t index = PartIndex(std::string(path.substr(dir.size())));
+  if (index < 0 || index >= static_cast<int64_t>(c.reducers) ||
+      PartPath(c.output, index) != path) {
+    return -1;
+  }
+  return index;
+}
+
+absl::Status CheckReducePartial(const ReducePartial& p, const CommonParams& c) {
+  int64_t last = -1;
+  for (const OutputFile& f : p.files) {
+    const int64_t part = PartOf(f.path, c);
+    if (part < 0) {
+      return absl::InvalidArgumentError(
+          Cat("reduce partial refused: \"", f.path, "\" is not a part file of ",
+              c.output, " for one of its ", c.reducers, " reducers"));
+    }
+    if (part <= last) {
+      return absl::InvalidArgumentError(Cat("reduce partial refused: \"",
+                                            f.path,
+                                            "\" is out of order or listed "
+                                            "twice"));
+    }
+    last = part;
+  }
+  return absl::OkStatus();
+}
+
 class ShuffleRunner final : public TaskRunner {
  public:
   ShuffleRunner(CommonParams common, RecordFormat format,
@@ -150,8 +223,7 @@ class ShuffleRunner final : public TaskRunner {
     for (uint32_t r = 0; r < runs.size(); ++r) {
       if (runs[r].empty()) continue;
       if (task.cancelled()) return absl::CancelledError("map task cancelled");
-      std::string name = absl::StrFormat("%s/map-%05d/run-%05d",
-                                         payload->prefix, task.index, r);
+      std::string name = RunName(payload->prefix, task.index, r);
       auto info = store_->Put(name, runs[r]);
       if (!info.ok()) return info.status();
       std::string().swap(runs[r]);
@@ -247,7 +319,9 @@ absl::StatusOr<std::vector<std::string>> ShuffleKind::Plan(
     if (!store.ok()) return store.status();
     auto files = ExpandInput(common->input);
     if (!files.ok()) return files.status();
-    auto splits = PlanSplits(*files, Format(), common->split_bytes);
+    auto splits =
+        PlanSplits(*files, Format(), common->split_bytes,
+                   [&ctx](uint64_t n) { return CheckTaskCount(ctx, n); });
     if (!splits.ok()) return splits.status();
     if (auto s = MakeDirs(common->output); !s.ok()) return s;
     auto shared = PlanShared(ctx.job.params, *splits, common->reducers);
@@ -267,6 +341,10 @@ absl::StatusOr<std::vector<std::string>> ShuffleKind::Plan(
   if (!ctx.previous.empty()) {
     auto decoded = DecodeMapPartial(ctx.previous);
     if (!decoded.ok()) return decoded.status();
+    if (auto s = CheckMapPartial(*decoded, *common, StorePrefix(ctx.job));
+        !s.ok()) {
+      return s;
+    }
     maps = *std::move(decoded);
   }
   std::vector<ReducePayload> reduces(common->reducers);
@@ -306,31 +384,58 @@ absl::StatusOr<std::unique_ptr<TaskRunner>> ShuffleKind::Prepare(
 
 absl::Status ShuffleKind::Merge(std::string& acc, std::string_view right,
                                 const JobContext& job) const {
-  if (right.empty()) return absl::DataLossError("empty map-reduce partial");
+  if (right.empty()) {
+    return absl::InvalidArgumentError("empty map-reduce partial");
+  }
+  auto common = ReadCommon(job.params, Parameters());
+  if (!common.ok()) return common.status();
   if (right[0] == kMapTag) {
+    const std::string prefix = StorePrefix(job);
     auto b = DecodeMapPartial(right);
-    if (!b.ok()) return b.status();
+    if (!b.ok()) return RefusedPartial(b.status());
+    if (auto s = CheckMapPartial(*b, *common, prefix); !s.ok()) return s;
     if (acc.empty()) {
       acc = std::string(right);
       return absl::OkStatus();
     }
     auto a = DecodeMapPartial(acc);
-    if (!a.ok()) return a.status();
-    a->input_records += b->input_records;
-    a->input_bytes += b->input_bytes;
+    if (!a.ok()) return RefusedPartial(a.status());
+    if (auto s = CheckMapPartial(*a, *common, prefix); !s.ok()) return s;
+    // acc covers lower map tasks: its runs all come first.
+    if (!a->runs.empty() && !b->runs.empty() &&
+        KeyOf(a->runs.back()) >= KeyOf(b->runs.front())) {
+      return absl::InvalidArgumentError(Cat(
+          "map partial refused: the run of map task ", b->runs.front().map_task,
+          " for reducer ", b->runs.front().reducer,
+          " does not come after the runs it is merged after"));
+    }
+    constexpr uint64_t kNoLimit = ~uint64_t{0};
+    if (auto s = AddCounts(a->input_records, b->input_records, kNoLimit,
+                           "map partial", "input records", &a->input_records);
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = AddCounts(a->input_bytes, b->input_bytes, kNoLimit,
+                           "map partial", "input bytes", &a->input_bytes);
+        !s.ok()) {
+      return s;
+    }
     for (auto& r : b->runs) a->runs.push_back(std::move(r));
     acc = EncodeMapPartial(*a);
     return absl::OkStatus();
   }
   auto b = DecodeReducePartial(right);
-  if (!b.ok()) return b.status();
+  if (!b.ok()) return RefusedPartial(b.status());
+  if (auto s = CheckReducePartial(*b, *common); !s.ok()) return s;
   if (acc.empty()) {
     acc = std::string(right);
     return absl::OkStatus();
   }
   auto a = DecodeReducePartial(acc);
-  if (!a.ok()) return a.status();
+  if (!a.ok()) return RefusedPartial(a.status());
   for (auto& f : b->files) a->files.push_back(std::move(f));
+  // Also refuses a right side whose files do not come after acc's.
+  if (auto s = CheckReducePartial(*a, *common); !s.ok()) return s;
   if (auto s = MergeExtra(a->extra, b->extra, job.params); !s.ok()) return s;
   acc = EncodeReducePartial(*a);
   return absl::OkStatus();
@@ -342,6 +447,7 @@ absl::StatusOr<google::protobuf::Struct> ShuffleKind::Finalize(
   if (!common.ok()) return common.status();
   auto partial = DecodeReducePartial(acc);
   if (!partial.ok()) return partial.status();
+  if (auto s = CheckReducePartial(*partial, *common); !s.ok()) return s;
   if (partial->files.size() != common->reducers) {
     return absl::DataLossError(
         Cat("the reduce stage produced ", partial->files.size(),
@@ -363,8 +469,12 @@ absl::StatusOr<google::protobuf::Struct> ShuffleKind::Finalize(
               " bytes, the reduce task wrote ", file.bytes));
     }
     files->add_values()->set_string_value(file.path);
-    records += file.records;
-    bytes += file.bytes;
+    if (auto s = AddCounts(records, file.records, ~uint64_t{0},
+                           "reduce partial", "records", &records);
+        !s.ok()) {
+      return s;
+    }
+    bytes += file.bytes;  // each matches a file's size: no overflow
   }
   TidyOutputDirectory(common->output, common->reducers);
   if (!common->keep_intermediate) {

@@ -149,8 +149,10 @@ class SortKind final : public ShuffleKind {
             (static_cast<unsigned __int128>(2 * j + 1) * total) / (2 * count));
         if (g >= base + n) break;
         if (fd < 0) {
-          fd = ::open(split.path.c_str(), O_RDONLY | O_CLOEXEC);
-          if (fd < 0) return ErrnoStatus(errno, "open input", split.path);
+          uint64_t size = 0;
+          auto opened = OpenRegularFile(split.path, &size);
+          if (!opened.ok()) return opened.status();
+          fd = *opened;
         }
         std::string key;
         auto s =

@@ -134,5 +134,25 @@ TEST(SortTest, GenRecordsCommandWritesGensortRecords) {
             2);
 }
 
+// Issue 11: sort's map partials are checked against the job like every
+// shuffle kind's (before the fix a reducer of 2^32 merged as reducer 0 and
+// a reducer past the job's was found only when stage 1 was planned).
+TEST(SortTest, Issue11ForgedMapPartialIsRefusedByMerge) {
+  TempDir dir;
+  const v1::JobSpec spec = Spec(Job(dir, dir / "in", 2));
+  auto kind = NewSortKind();
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  EXPECT_EQ(
+      testing::MergeFor(*kind, spec, "",
+                        testing::MapPartialBytes(0, uint64_t{1} << 32, "run"))
+          .code(),
+      kInvalid);
+  EXPECT_EQ(
+      testing::MergeFor(*kind, spec, "", testing::MapPartialBytes(0, 2, "run"))
+          .code(),
+      kInvalid);
+  EXPECT_EQ(testing::MergeFor(*kind, spec, "", "M\xff").code(), kInvalid);
+}
+
 }  // namespace
 }  // namespace gridless::mapreduce

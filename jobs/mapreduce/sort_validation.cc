@@ -25,16 +25,18 @@ absl::StatusOr<RecordSummary> SummarizeRecords(
   constexpr size_t kChunk = kRecordSize * 10000;
   std::string buf;
   for (const auto& path : files) {
-    auto size = RegularFileSize(path);
-    if (!size.ok()) return size.status();
+    uint64_t file_size = 0;
+    auto opened = OpenRegularFile(path, &file_size);
+    if (!opened.ok()) return opened.status();
+    const int fd = *opened;
+    const uint64_t* size = &file_size;
     if (*size % kRecordSize != 0) {
+      ::close(fd);
       uint64_t partial = *size - *size % kRecordSize;
       return absl::InvalidArgumentError(
           Cat(Where(path, partial), ": file has ", *size,
               " bytes, not a whole number of 100-byte records"));
     }
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus(errno, "open", path);
     for (uint64_t off = 0; off < *size; off += kChunk) {
       buf.clear();
       uint64_t n = std::min<uint64_t>(kChunk, *size - off);

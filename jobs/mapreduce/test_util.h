@@ -15,6 +15,7 @@
 #include "common/job_file.h"
 #include "gtest/gtest.h"
 #include "jobs/job.h"
+#include "jobs/mapreduce/byte_codec.h"
 #include "jobs/tree_reducer.h"
 
 namespace gridless::mapreduce::testing {
@@ -128,6 +129,31 @@ class StageRunner {
   std::string previous_;
   CancelToken never_;
 };
+
+// Issue 11 (partials are hostile): a stage-0 partial of the shuffle kinds
+// listing one run, written byte by byte so that values the RunRef struct
+// cannot hold (a reducer of 2^32) can be sent.
+inline std::string MapPartialBytes(uint64_t map_task, uint64_t reducer,
+                                   const std::string& name) {
+  ByteWriter w;
+  w.Byte('M');
+  w.Varint(0);  // input records
+  w.Varint(0);  // input bytes
+  w.Varint(1);  // runs
+  w.Varint(map_task);
+  w.Varint(reducer);
+  w.Bytes(name);
+  w.Varint(0);   // size
+  w.Fixed32(0);  // crc32c
+  return w.Take();
+}
+
+// kind.Merge(acc, right) for a job of `spec`.
+inline absl::Status MergeFor(const JobKind& kind, const v1::JobSpec& spec,
+                             std::string acc, const std::string& right) {
+  const JobContext job{"test-job", spec, Params(spec.params())};
+  return kind.Merge(acc, right, job);
+}
 
 }  // namespace gridless::mapreduce::testing
 

@@ -24,6 +24,7 @@
 #include "jobs/mapreduce/shuffle_kind.h"
 #include "jobs/mapreduce/stable_hash.h"
 #include "jobs/mapreduce/text_runs.h"
+#include "jobs/pod_codec.h"
 
 namespace gridless {
 namespace mapreduce {
@@ -57,7 +58,8 @@ std::string EncodeExtra(const WordExtra& e) {
   return w.Take();
 }
 
-absl::StatusOr<WordExtra> DecodeExtra(std::string_view bytes) {
+// `top`: the job's "top"; a partial listing more words is refused.
+absl::StatusOr<WordExtra> DecodeExtra(std::string_view bytes, uint64_t top) {
   ByteReader r(bytes, "wordcount partial");
   WordExtra e;
   auto total = r.Varint();
@@ -65,6 +67,11 @@ absl::StatusOr<WordExtra> DecodeExtra(std::string_view bytes) {
   e.total = *total;
   auto n = r.Varint();
   if (!n.ok()) return n.status();
+  if (*n > top) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("wordcount partial refused: ", *n,
+                     " top words, more than the job's top of ", top));
+  }
   for (uint64_t i = 0; i < *n; ++i) {
     auto word = r.Bytes();
     if (!word.ok()) return word.status();
@@ -207,21 +214,27 @@ class WordcountKind final : public ShuffleKind {
   }
   absl::Status MergeExtra(std::string& acc, std::string_view right,
                           const Params& params) const override {
-    auto a = DecodeExtra(acc);
-    if (!a.ok()) return a.status();
-    auto b = DecodeExtra(right);
-    if (!b.ok()) return b.status();
     auto top = ReadTop(params);
     if (!top.ok()) return top.status();
-    a->total += b->total;
+    auto a = DecodeExtra(acc, *top);
+    if (!a.ok()) return RefusedPartial(a.status());
+    auto b = DecodeExtra(right, *top);
+    if (!b.ok()) return RefusedPartial(b.status());
+    if (auto s = AddCounts(a->total, b->total, ~uint64_t{0},
+                           "wordcount partial", "words", &a->total);
+        !s.ok()) {
+      return s;
+    }
     for (auto& wc : b->top) a->top.push_back(std::move(wc));
     KeepTop(a->top, *top);
     acc = EncodeExtra(*a);
     return absl::OkStatus();
   }
-  absl::Status FinalizeExtra(std::string_view extra, const Params&,
+  absl::Status FinalizeExtra(std::string_view extra, const Params& params,
                              google::protobuf::Struct& result) const override {
-    auto e = DecodeExtra(extra);
+    auto top = ReadTop(params);
+    if (!top.ok()) return top.status();
+    auto e = DecodeExtra(extra, *top);
     if (!e.ok()) return e.status();
     auto& f = *result.mutable_fields();
     f["words"].set_number_value(static_cast<double>(e->total));

@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/local_run.h"
+#include "jobs/mapreduce/shuffle_codec.h"
 #include "jobs/mapreduce/test_util.h"
 #include "jobs/mapreduce/text_gen.h"
 
@@ -161,6 +162,90 @@ TEST_F(WordcountTest, BadParametersAndInputsAreNamed) {
   auto bad_store =
       RunJobLocally(*kind, Spec(Job("o", R"(, "store": "s3://b/p")")));
   EXPECT_EQ(bad_store.status().code(), absl::StatusCode::kUnimplemented);
+}
+
+// Issue 11: a map partial is checked against the job before it is kept,
+// merged or planned from.  Before the fix each of these merged: a reducer
+// of 2^32 was narrowed to reducer 0, a run could name any object (the
+// reduce task would read it), and a run could be listed twice.
+TEST_F(WordcountTest, Issue11MapPartialsAreCheckedAgainstTheJob) {
+  auto kind = NewWordcountKind();
+  const v1::JobSpec spec = Spec(Job("out"));
+  testing::StageRunner stages(*kind, spec);
+  auto tasks = stages.Plan(0);
+  ASSERT_TRUE(tasks.ok()) << tasks.status();
+  ASSERT_GE(tasks->size(), 2u);
+  auto p0 = stages.Run(0, 0, (*tasks)[0]);
+  auto p1 = stages.Run(0, 1, (*tasks)[1]);
+  ASSERT_TRUE(p0.ok() && p1.ok());
+  auto decoded = DecodeMapPartial(*p0);
+  ASSERT_TRUE(decoded.ok() && !decoded->runs.empty());
+  const RunRef honest = decoded->runs[0];
+  EXPECT_TRUE(testing::MergeFor(*kind, spec, *p0, *p1).ok());
+
+  auto code = [&](const std::string& acc, const std::string& right) {
+    return testing::MergeFor(*kind, spec, acc, right).code();
+  };
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  // Reducer 2^32 + r: not reducer r.
+  EXPECT_EQ(code("", testing::MapPartialBytes(
+                         0, (uint64_t{1} << 32) + honest.reducer, honest.name)),
+            kInvalid);
+  // A reducer the job does not have (3 reducers).
+  EXPECT_EQ(code("", testing::MapPartialBytes(0, 3, honest.name)), kInvalid);
+  // A run naming another object than the map task wrote.
+  EXPECT_EQ(code("", testing::MapPartialBytes(0, honest.reducer,
+                                              "../../../etc/passwd")),
+            kInvalid);
+  // The same runs twice, or out of task order.
+  EXPECT_EQ(code(*p0, *p0), kInvalid);
+  EXPECT_EQ(code(*p1, *p0), kInvalid);
+  // Stage 1 is planned from a lone map partial without any merge.
+  const JobContext job{"test-job", spec, Params(spec.params())};
+  const std::string forged =
+      testing::MapPartialBytes(0, honest.reducer, "../../../etc/passwd");
+  EXPECT_EQ(kind->Plan(PlanContext{job, 1, forged}).status().code(), kInvalid);
+}
+
+// A reduce partial lists the job's part files, in reducer order, and at
+// most `top` words; before the fix any path (Finalize then stat()s it) and
+// any number of words were accepted.
+TEST_F(WordcountTest, Issue11ReducePartialsAreCheckedAgainstTheJob) {
+  auto kind = NewWordcountKind();
+  const v1::JobSpec spec = Spec(Job("out", R"(, "top": 1)"));
+  auto reduce = [&](const std::string& path, uint64_t words) {
+    ByteWriter extra;
+    extra.Varint(words);  // total
+    extra.Varint(words);  // top list
+    for (uint64_t i = 0; i < words; ++i) {
+      extra.Bytes("w");
+      extra.Varint(1);
+    }
+    ReducePartial p;
+    p.files.push_back({path, 1, 1});
+    p.extra = extra.Take();
+    return EncodeReducePartial(p);
+  };
+  const std::string part0 = dir_ / "out/part-00000";
+  const std::string part1 = dir_ / "out/part-00001";
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  EXPECT_TRUE(
+      testing::MergeFor(*kind, spec, reduce(part0, 1), reduce(part1, 1)).ok());
+  EXPECT_EQ(testing::MergeFor(*kind, spec, "", reduce("/etc/passwd", 0)).code(),
+            kInvalid);
+  EXPECT_EQ(
+      testing::MergeFor(*kind, spec, "", reduce(dir_ / "out/part-00003", 0))
+          .code(),
+      kInvalid);  // 3 reducers: parts 0..2
+  EXPECT_EQ(
+      testing::MergeFor(*kind, spec, reduce(part1, 0), reduce(part0, 0)).code(),
+      kInvalid);
+  EXPECT_EQ(
+      testing::MergeFor(*kind, spec, reduce(part0, 0), reduce(part0, 0)).code(),
+      kInvalid);
+  EXPECT_EQ(
+      testing::MergeFor(*kind, spec, reduce(part0, 0), reduce(part1, 2)).code(),
+      kInvalid);  // 2 top words of a job with top 1
 }
 
 }  // namespace
