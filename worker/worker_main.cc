@@ -98,6 +98,7 @@ int WorkerMain(int argc, char** argv) {
   options.idle_exit = absl::Seconds(idle_exit);
   options.connect_timeout = absl::Seconds(connect_timeout);
   options.verbose = verbose;
+  options.registry = &JobRegistry::Global();
 
   // Abseil's mutex deadlock detection is a debugging aid that costs time on
   // every lock in this Debian build; the worker's hot path takes several
