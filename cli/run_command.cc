@@ -271,6 +271,7 @@ int RunOnEmbeddedCluster(const RunFlags& flags, const v1::JobSpec& spec) {
   }
 
   CoordinatorOptions options;
+  options.registry = &JobRegistry::Global();
   options.listen = "127.0.0.1:0";
   options.verbose = flags.verbose;
   // The job comes from the user running this command, on their own

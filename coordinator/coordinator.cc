@@ -58,8 +58,7 @@ class CoordinatorImpl final : public Coordinator {
       : options_(options),
         authorizer_(std::make_unique<Authorizer>(options.auth)) {
     SchedulerOptions s;
-    s.registry =
-        options.registry != nullptr ? options.registry : &JobRegistry::Global();
+    s.registry = options.registry;
     s.clock = options.clock;
     s.lease_timeout = options.lease_timeout;
     s.backoff_base = options.backoff_base;
@@ -290,6 +289,10 @@ class CoordinatorImpl final : public Coordinator {
 
 absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Start(
     const CoordinatorOptions& options) {
+  if (options.registry == nullptr) {
+    return absl::InvalidArgumentError(
+        "coordinator options: registry is required");
+  }
   auto coordinator = std::make_unique<CoordinatorImpl>(options);
   if (auto s = coordinator->Init(); !s.ok()) return s;
   return coordinator;

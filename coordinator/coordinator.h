@@ -31,7 +31,9 @@ struct CoordinatorOptions {
   absl::Duration backoff_max = absl::Seconds(5);
   // Used when a JobSpec leaves max_attempts at 0.
   uint32_t default_max_attempts = 3;
-  // Kinds known to this coordinator; nullptr = JobRegistry::Global().
+  // Kinds known to this coordinator; required (CoordinatorMain and `gridless
+  // run` pass JobRegistry::Global(), so that this library links without the
+  // built-in kinds).
   const JobRegistry* registry = nullptr;
   // Time source; nullptr = RealClock.
   const Clock* clock = nullptr;

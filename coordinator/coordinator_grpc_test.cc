@@ -8,14 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <map>
-#include <set>
-#include <thread>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/synchronization/mutex.h"
 #include "coordinator/coordinator.h"
+#include "coordinator/fake_worker.h"
 #include "coordinator/test_kinds.h"
 #include "gridless/v1/job.grpc.pb.h"
 #include "gridless/v1/worker.grpc.pb.h"
@@ -24,137 +23,8 @@
 namespace gridless {
 namespace {
 
+using testing::FakeWorker;
 using testing::Spec;
-using testing::TestPartial;
-
-// A worker speaking the protocol from a thread, with the sync client API.
-class FakeWorker {
- public:
-  struct Options {
-    uint32_t credit = 64;
-    // Task indices that always fail with INTERNAL.
-    std::set<uint64_t> fail;
-    // Vanish (cancel the stream) on receiving the first batch.
-    bool die_on_first_batch = false;
-    bool send_hello = true;
-  };
-
-  FakeWorker(const std::string& address, std::string name, Options options)
-      : options_(std::move(options)),
-        stub_(v1::WorkerService::NewStub(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-        name_(std::move(name)) {
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~FakeWorker() {
-    context_.TryCancel();
-    Join();
-  }
-
-  void Join() {
-    if (thread_.joinable()) thread_.join();
-  }
-  uint64_t done() const { return done_.load(); }
-  grpc::Status status() {
-    absl::MutexLock lock(&mu_);
-    return status_;
-  }
-  bool drained() {
-    absl::MutexLock lock(&mu_);
-    return drained_;
-  }
-  std::set<std::string> cancelled() {
-    absl::MutexLock lock(&mu_);
-    return cancelled_;
-  }
-  bool AwaitCancelled(const std::string& job_id) {
-    absl::MutexLock lock(&mu_);
-    auto has = [&] { return cancelled_.count(job_id) > 0; };
-    return mu_.AwaitWithTimeout(absl::Condition(&has), absl::Seconds(30));
-  }
-  bool AwaitDrained() {
-    absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(absl::Condition(&drained_), absl::Seconds(30));
-  }
-
- private:
-  void Run() {
-    auto stream = stub_->Work(&context_);
-    v1::WorkerMessage out;
-    if (options_.send_hello) {
-      out.mutable_hello()->set_worker_id(name_);
-      out.mutable_hello()->set_slots(2);
-      out.mutable_hello()->set_build_id(GRIDLESS_BUILD_ID);
-      stream->Write(out);
-    }
-    out.Clear();
-    out.mutable_credit()->set_tasks(options_.credit);
-    stream->Write(out);
-    std::map<std::string, std::string> kinds;
-    v1::CoordinatorMessage in;
-    while (stream->Read(&in)) {
-      if (in.has_cancel()) {
-        absl::MutexLock lock(&mu_);
-        for (const auto& id : in.cancel().job_ids()) cancelled_.insert(id);
-      }
-      if (in.has_drain()) {
-        {
-          absl::MutexLock lock(&mu_);
-          drained_ = true;
-        }
-        out.Clear();
-        out.mutable_goodbye()->set_reason("drained");
-        stream->Write(out);
-        stream->WritesDone();
-      }
-      if (!in.has_batch()) continue;
-      if (options_.die_on_first_batch) {
-        context_.TryCancel();
-        break;
-      }
-      for (const auto& def : in.batch().jobs()) {
-        kinds[def.job_id()] = def.spec().kind();
-      }
-      out.Clear();
-      v1::ResultBatch* results = out.mutable_results();
-      for (const v1::Task& t : in.batch().tasks()) {
-        v1::TaskResult* r = results->add_results();
-        r->set_job_id(t.job_id());
-        r->set_stage(t.stage());
-        r->set_task_index(t.task_index());
-        r->set_attempt(t.attempt());
-        r->set_run_seconds(0.001);
-        if (options_.fail.count(t.task_index())) {
-          r->mutable_error()->set_code(
-              static_cast<int>(absl::StatusCode::kInternal));
-          r->mutable_error()->set_message("injected");
-        } else {
-          r->set_partial(TestPartial(kinds[t.job_id()], t.stage(),
-                                     t.task_index(), t.payload()));
-        }
-      }
-      stream->Write(out);
-      done_ += in.batch().tasks_size();
-      out.Clear();
-      out.mutable_credit()->set_tasks(in.batch().tasks_size());
-      stream->Write(out);
-    }
-    grpc::Status s = stream->Finish();
-    absl::MutexLock lock(&mu_);
-    status_ = s;
-  }
-
-  Options options_;
-  std::unique_ptr<v1::WorkerService::Stub> stub_;
-  grpc::ClientContext context_;
-  std::string name_;
-  std::thread thread_;
-  std::atomic<uint64_t> done_{0};
-  absl::Mutex mu_;
-  grpc::Status status_ ABSL_GUARDED_BY(mu_);
-  bool drained_ ABSL_GUARDED_BY(mu_) = false;
-  std::set<std::string> cancelled_ ABSL_GUARDED_BY(mu_);
-};
 
 class CoordinatorGrpcTest : public ::testing::Test {
  protected:
@@ -381,9 +251,22 @@ TEST_F(CoordinatorGrpcTest, AStreamMustStartWithHello) {
   EXPECT_NE(w.status().error_message().find("Hello"), std::string::npos);
 }
 
-TEST(CoordinatorStartTest, BadAddressesAreReportedClearly) {
+TEST(CoordinatorStartTest, ARegistryIsRequired) {
   CoordinatorOptions o;
   o.verbose = false;
+  o.listen = "127.0.0.1:0";
+  auto c = Coordinator::Start(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("registry"), std::string::npos)
+      << c.status();
+}
+
+TEST(CoordinatorStartTest, BadAddressesAreReportedClearly) {
+  JobRegistry registry;
+  CoordinatorOptions o;
+  o.verbose = false;
+  o.registry = &registry;
   o.listen = "127.0.0.1";
   auto c = Coordinator::Start(o);
   ASSERT_FALSE(c.ok());

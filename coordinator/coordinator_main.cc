@@ -37,6 +37,7 @@ int CoordinatorMain(int argc, char** argv) {
                 "Serves Gridless jobs: queues their tasks, leases them to "
                 "workers, retries failures and reduces the results.");
   CoordinatorOptions options;
+  options.registry = &JobRegistry::Global();
   double lease_timeout_s = 10;
   int64_t max_attempts = 3;
   bool quiet = false;

@@ -194,7 +194,7 @@ Journal::Journal(std::string path, sqlite3* db)
     : path_(std::move(path)), db_(db), pending_(std::make_unique<Pending>()) {}
 
 Journal::~Journal() {
-  absl::MutexLock lock(&db_mu_);
+  std::lock_guard<std::mutex> lock(db_mu_);
   sqlite3_close(db_);
 }
 
@@ -227,7 +227,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
                      " (check the directory exists and is writable)"));
   }
   std::unique_ptr<Journal> journal(new Journal(path, db));
-  absl::MutexLock lock(&journal->db_mu_);
+  std::lock_guard<std::mutex> lock(journal->db_mu_);
   sqlite3_busy_timeout(db, 5000);
   // Reading the header first tells a foreign or corrupt file apart before
   // anything is written to it.
@@ -306,13 +306,13 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
 
 void Journal::RecordJob(const std::string& job_id, const v1::JobSpec& spec,
                         absl::Time submitted) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   pending_->jobs.push_back(
       {job_id, spec.SerializeAsString(), absl::ToUnixNanos(submitted)});
 }
 
 void Journal::RecordTaskDone(const std::string& job_id, const TaskDone& task) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Pending& p = *pending_;
   auto [it, fresh] = p.tasks_of.emplace(job_id, p.tasks.size());
   if (fresh) p.tasks.push_back(Pending::Tasks{job_id, std::string(), 0});
@@ -326,41 +326,41 @@ void Journal::RecordJobEnd(const std::string& job_id, v1::JobState state,
                            const std::string& error,
                            const google::protobuf::Struct& result,
                            double wall_seconds) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   pending_->ends.push_back({job_id, static_cast<int>(state), error,
                             result.SerializeAsString(), wall_seconds});
 }
 
 void Journal::RecordJobReopen(const std::string& job_id) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   pending_->ends.push_back(
       {job_id, static_cast<int>(v1::JOB_STATE_RUNNING), "", "", 0});
 }
 
 void Journal::RecordJobForget(const std::string& job_id, uint64_t number) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   pending_->forgets.push_back({job_id, number});
 }
 
 size_t Journal::pending() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return pending_->size();
 }
 
 absl::Status Journal::Flush() {
   // One flush at a time; records keep arriving (under mu_ only) while this
   // one writes, so the scheduler never waits for SQLite.
-  absl::MutexLock db_lock(&db_mu_);
+  std::lock_guard<std::mutex> db_lock(db_mu_);
   std::unique_ptr<Pending> batch;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (pending_->size() == 0) return absl::OkStatus();
     batch = std::exchange(pending_, std::make_unique<Pending>());
   }
   absl::Status written = Write(*batch);
   if (!written.ok()) {
     // Keep everything for the next try, in order.
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     batch->Append(std::move(*pending_));
     pending_ = std::move(batch);
   }
@@ -443,7 +443,7 @@ absl::Status Journal::Write(const Pending& batch) {
 }
 
 absl::StatusOr<uint64_t> Journal::LastForgottenJobNumber() {
-  absl::MutexLock lock(&db_mu_);
+  std::lock_guard<std::mutex> lock(db_mu_);
   Statement q(db_,
               "SELECT value FROM counters WHERE name = 'last_forgotten_job'");
   if (!q.ok()) return Error("read counters");
@@ -454,7 +454,7 @@ absl::StatusOr<uint64_t> Journal::LastForgottenJobNumber() {
 }
 
 absl::StatusOr<std::vector<Journal::JobRecord>> Journal::Load() {
-  absl::MutexLock lock(&db_mu_);
+  std::lock_guard<std::mutex> lock(db_mu_);
   std::vector<JobRecord> jobs;
   Statement q(db_,
               "SELECT job_id, spec, submitted_unix_ns, state, error, result, "

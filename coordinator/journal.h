@@ -24,13 +24,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gridless/v1/job.pb.h"
 
@@ -105,10 +105,11 @@ class Journal {
   const std::string path_;
   // db_mu_ serializes SQLite (Open, Flush, Load); mu_ guards only the
   // buffer, so recording never waits for a commit in progress.
-  // Lock order: db_mu_ -> mu_.
-  mutable absl::Mutex db_mu_;
+  // Lock order: db_mu_ -> mu_.  std::mutex rather than absl::Mutex so
+  // that TSan sees them (see scheduler.h).
+  mutable std::mutex db_mu_;
   sqlite3* db_ ABSL_GUARDED_BY(db_mu_);
-  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(db_mu_);
+  mutable std::mutex mu_ ABSL_ACQUIRED_AFTER(db_mu_);
   std::unique_ptr<Pending> pending_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -32,8 +32,11 @@ WorkerStream::WorkerStream(WorkerHub* hub, std::string peer)
       scheduler_(hub->scheduler()),
       peer_(std::move(peer)),
       in_arena_(ArenaOptionsFor(64 << 10)) {
-  in_ = google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&in_arena_);
-  StartRead(in_);
+  v1::WorkerMessage* in =
+      google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&in_arena_);
+  in_ = in;
+  Release();  // nothing of this object is touched from here on
+  StartRead(in);
 }
 
 WorkerStream::Outgoing WorkerStream::NewOutgoing() {
@@ -47,21 +50,23 @@ WorkerStream::Outgoing WorkerStream::NewOutgoing() {
 
 void WorkerStream::ReadNext() {
   in_arena_.Reset();
-  in_ = google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&in_arena_);
-  StartRead(in_);
+  v1::WorkerMessage* in =
+      google::protobuf::Arena::CreateMessage<v1::WorkerMessage>(&in_arena_);
+  in_ = in;
+  Release();  // nothing of this object is touched from here on
+  StartRead(in);
 }
 
 void WorkerStream::OnReadDone(bool ok) {
+  Acquire();
   if (!ok) {
     End(grpc::Status::OK);
-    return;
-  }
-  grpc::Status error;
-  if (!Handle(*in_, &error)) {
+  } else if (grpc::Status error; !Handle(*in_, &error)) {
     End(error);
-    return;
+  } else {
+    ReadNext();
   }
-  ReadNext();
+  Release();
 }
 
 bool WorkerStream::Handle(v1::WorkerMessage& message, grpc::Status* error) {
@@ -158,6 +163,7 @@ void WorkerStream::End(grpc::Status status) {
 }
 
 void WorkerStream::OnWriteDone(bool ok) {
+  Acquire();
   {
     std::lock_guard<std::mutex> lock(mu_);
     writing_ = false;
@@ -170,6 +176,7 @@ void WorkerStream::OnWriteDone(bool ok) {
       out_.clear();
       Finish(*std::move(finish_pending_));
       finish_pending_.reset();
+      Release();
       return;
     }
     if (!out_.empty() && !closing_) {
@@ -178,9 +185,11 @@ void WorkerStream::OnWriteDone(bool ok) {
     }
   }
   if (ok) Dispatch();
+  Release();
 }
 
 void WorkerStream::OnDone() {
+  Acquire();
   hub_->Unregister(this);
   delete this;
 }

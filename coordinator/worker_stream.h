@@ -28,6 +28,7 @@
 #include <google/protobuf/arena.h>
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -81,6 +82,16 @@ class WorkerStream final
   // The read side is over: give the leases back and finish the call.
   void End(grpc::Status status);
   void QueueLocked(Outgoing message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // gRPC runs the reactions one at a time, each read's after its StartRead,
+  // and OnDone after every other has returned; but it hands them between its
+  // threads through atomics that TSan cannot see (Debian's gRPC is not built
+  // with TSan).  Release() before each StartRead and as each reaction
+  // returns, and Acquire() as each starts, show TSan those edges.  The
+  // hub's calls are ordered by mu_.
+  void Release() { handoff_.fetch_add(1, std::memory_order_release); }
+  void Acquire() { (void)handoff_.load(std::memory_order_acquire); }
+  std::atomic<uint64_t> handoff_{0};
 
   WorkerHub* const hub_;
   Scheduler* const scheduler_;

@@ -13,7 +13,7 @@ endif()
 # shuffle runs rerun only their map tasks).
 gridless_add_test(mapreduce_recovery_test
   SOURCES mapreduce_recovery_test.cc
-  LIBS gridless_coordinator)
+  LIBS gridless_scheduler gridless_jobs)
 
 # A wordcount and a sort job on real coordinator and worker processes whose
 # workers are all SIGKILLed mid-map and mid-shuffle, with one map task's

@@ -2,10 +2,25 @@
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 
 namespace gridless::testing {
+
+int ClosedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
 
 class FakeCoordinator::Service final : public v1::WorkerService::Service {
  public:
@@ -43,8 +58,9 @@ grpc::Status FakeCoordinator::Work(
     grpc::ServerReaderWriter<v1::CoordinatorMessage, v1::WorkerMessage>*
         stream) {
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     ++streams_;
+    changed_.notify_all();
     if (reject_.has_value()) return *reject_;
     context_ = context;
     stream_ = stream;
@@ -53,34 +69,32 @@ grpc::Status FakeCoordinator::Work(
   }
   v1::WorkerMessage message;
   while (stream->Read(&message)) {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     inbox_.push_back(message);
+    changed_.notify_all();
   }
-  absl::MutexLock w(&write_mu_);
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> w(write_mu_);
+  std::lock_guard<std::mutex> l(mu_);
   ended_ = true;
   context_ = nullptr;
   stream_ = nullptr;
+  changed_.notify_all();
   return grpc::Status::OK;
 }
 
 bool FakeCoordinator::WaitForStreams(int n, absl::Duration timeout) {
-  absl::MutexLock l(&mu_);
-  auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return streams_ >= n;
-  };
-  return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  std::unique_lock<std::mutex> l(mu_);
+  return changed_.wait_for(l, absl::ToChronoNanoseconds(timeout),
+                           [this, n] { return streams_ >= n; });
 }
 
 std::optional<v1::WorkerMessage> FakeCoordinator::Next(absl::Duration timeout,
                                                        bool heartbeats) {
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::MutexLock l(&mu_);
+  const auto deadline = absl::ToChronoTime(absl::Now() + timeout);
+  std::unique_lock<std::mutex> l(mu_);
   for (;;) {
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !inbox_.empty() || ended_;
-    };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&ready), deadline)) {
+    if (!changed_.wait_until(l, deadline,
+                             [this] { return !inbox_.empty() || ended_; })) {
       return std::nullopt;
     }
     if (inbox_.empty()) return std::nullopt;  // ended
@@ -91,27 +105,27 @@ std::optional<v1::WorkerMessage> FakeCoordinator::Next(absl::Duration timeout,
 }
 
 bool FakeCoordinator::StreamEnded() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   return ended_ && inbox_.empty();
 }
 
 bool FakeCoordinator::Send(const v1::CoordinatorMessage& message) {
-  absl::MutexLock w(&write_mu_);
+  std::lock_guard<std::mutex> w(write_mu_);
   grpc::ServerReaderWriter<v1::CoordinatorMessage, v1::WorkerMessage>* stream;
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     stream = stream_;
   }
   return stream != nullptr && stream->Write(message);
 }
 
 void FakeCoordinator::BreakStream() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (context_ != nullptr) context_->TryCancel();
 }
 
 void FakeCoordinator::RejectStreams(grpc::Status status) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   reject_ = std::move(status);
 }
 

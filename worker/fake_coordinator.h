@@ -9,17 +9,21 @@
 
 #include <grpcpp/server.h>
 
+#include <condition_variable>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gridless/v1/worker.grpc.pb.h"
 
 namespace gridless::testing {
+
+// A loopback port with nothing listening.
+int ClosedPort();
 
 class FakeCoordinator {
  public:
@@ -55,7 +59,9 @@ class FakeCoordinator {
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
 
-  absl::Mutex mu_;
+  // std::mutex so that TSan sees it (see coordinator/scheduler.h).
+  std::mutex mu_;
+  std::condition_variable changed_;  // streams_, inbox_ or ended_ changed
   int streams_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<grpc::Status> reject_ ABSL_GUARDED_BY(mu_);
   grpc::ServerContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
@@ -65,7 +71,7 @@ class FakeCoordinator {
   std::deque<v1::WorkerMessage> inbox_ ABSL_GUARDED_BY(mu_);
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   // Serializes writes to the stream.
-  absl::Mutex write_mu_;
+  std::mutex write_mu_;
 };
 
 }  // namespace gridless::testing

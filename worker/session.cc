@@ -6,12 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
 #include "gridless/v1/worker.grpc.pb.h"
@@ -61,6 +62,9 @@ class Session {
 
  private:
   void ReadLoop();
+  bool ReaderDone();
+  // True once the reader is done, false after `timeout`.
+  bool AwaitReaderDone(absl::Duration timeout);
   bool Send(const v1::WorkerMessage& message, bool more);
   // Sends pending results (and, when `grant`, the credits they freed).
   bool SendOutput(bool grant);
@@ -77,7 +81,11 @@ class Session {
   grpc::ClientContext context_;
   std::unique_ptr<Stream> stream_;
   std::thread reader_;
-  absl::Notification reader_done_;
+  // Set when the reader is done.  A mutex rather than absl::Notification so
+  // that TSan sees it (Debian's Abseil is not built with TSan).
+  std::mutex reader_mu_;
+  std::condition_variable reader_cv_;
+  bool reader_done_ = false;  // guarded by reader_mu_
   std::atomic<bool> drain_requested_{false};
   std::atomic<bool> received_{false};
 
@@ -109,8 +117,23 @@ void Session::ReadLoop() {
         break;
     }
   }
-  reader_done_.Notify();
+  {
+    std::lock_guard<std::mutex> lock(reader_mu_);
+    reader_done_ = true;
+  }
+  reader_cv_.notify_all();
   executor_.Wake();
+}
+
+bool Session::ReaderDone() {
+  std::lock_guard<std::mutex> lock(reader_mu_);
+  return reader_done_;
+}
+
+bool Session::AwaitReaderDone(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(reader_mu_);
+  return reader_cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                             [this] { return reader_done_; });
 }
 
 bool Session::Send(const v1::WorkerMessage& message, bool more) {
@@ -193,7 +216,7 @@ SessionOutcome Session::Run() {
   bool draining = false;
   SessionEnd end = SessionEnd::kDrained;
   for (;;) {
-    if (reader_done_.HasBeenNotified()) {
+    if (ReaderDone()) {
       end = draining ? end : SessionEnd::kBroken;
       break;
     }
@@ -256,10 +279,10 @@ SessionOutcome Session::Close(SessionEnd end) {
     goodbye.mutable_goodbye()->set_reason(end == SessionEnd::kIdle ? "idle"
                                                                    : "drained");
     if (Send(goodbye, false)) stream_->WritesDone();
-    if (!reader_done_.WaitForNotificationWithTimeout(kGoodbyeGrace)) {
+    if (!AwaitReaderDone(kGoodbyeGrace)) {
       context_.TryCancel();
     }
-  } else if (!reader_done_.HasBeenNotified()) {
+  } else if (!ReaderDone()) {
     context_.TryCancel();
   }
   reader_.join();

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +19,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "tbb/global_control.h"
 #include "tbb/info.h"
 #include "tbb/task_arena.h"
@@ -33,7 +34,7 @@ struct QueuedTask {
 
 // What one arena thread is running.  `task` is null when the slot is idle.
 struct Slot {
-  absl::Mutex mu;
+  std::mutex mu;
   const v1::Task* task ABSL_GUARDED_BY(mu) = nullptr;
   absl::Time start ABSL_GUARDED_BY(mu);
   absl::Time deadline ABSL_GUARDED_BY(mu);
@@ -101,6 +102,47 @@ void SetError(const absl::Status& status, v1::TaskResult* r) {
   e->set_prepare_failed(IsPrepareFailure(status));
 }
 
+// TBB passes an enqueued functor to an arena thread, and recycles its task's
+// memory, through its own atomics, which TSan cannot see (Debian's TBB is not
+// built with TSan).  RunnerTask makes those edges visible: its construction
+// (on the enqueueing thread) release-publishes what it captured and
+// everything written before it; running it acquires that; its destruction
+// (on the arena thread) releases, and the next construction, possibly at the
+// same address, acquires first.  Two atomic operations per runner start,
+// not per task.
+std::atomic<uint64_t> runner_handoff{0};
+
+struct HandoffFence {
+  HandoffFence() { (void)runner_handoff.load(std::memory_order_acquire); }
+  HandoffFence(const HandoffFence&) : HandoffFence() {}
+  ~HandoffFence() { runner_handoff.fetch_add(1, std::memory_order_release); }
+};
+
+// Runs core->RunLoop(index) on an arena thread (Core is TaskExecutor's).
+template <typename Core>
+class RunnerTask : private HandoffFence {  // constructed first, destroyed last
+ public:
+  RunnerTask(std::shared_ptr<Core> core, int index)
+      : core_(std::move(core)), index_(index) {
+    Publish();
+  }
+  RunnerTask(RunnerTask&& other) noexcept
+      : core_(std::move(other.core_)), index_(other.index_) {
+    Publish();
+  }
+  void operator()() const {
+    (void)runner_handoff.load(std::memory_order_acquire);
+    core_->RunLoop(index_);
+  }
+
+ private:
+  static void Publish() {
+    runner_handoff.fetch_add(1, std::memory_order_release);
+  }
+  std::shared_ptr<Core> core_;
+  int index_;
+};
+
 }  // namespace
 
 struct TaskExecutor::Threads {
@@ -140,17 +182,17 @@ class TaskExecutor::Core {
   void WaitForOutput(absl::Time deadline);
   void Wake();
   size_t running() const {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     return active_runners_;
   }
   size_t queued() const {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     return queue_.size();
   }
   std::vector<v1::TaskRef> RunningTasks() const {
     std::vector<v1::TaskRef> out;
     for (const auto& slot : slots_) {
-      absl::MutexLock s(&slot->mu);
+      std::lock_guard<std::mutex> s(slot->mu);
       if (slot->task == nullptr || slot->dropped || slot->timed_out ||
           slot->held) {
         continue;
@@ -160,7 +202,7 @@ class TaskExecutor::Core {
     return out;
   }
   absl::Time IdleSince() const {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     return active_runners_ == 0 ? idle_since_ : absl::InfiniteFuture();
   }
 
@@ -190,8 +232,10 @@ class TaskExecutor::Core {
   std::atomic<uint64_t> generation_{0};
   std::vector<std::unique_ptr<Slot>> slots_;
 
-  // Lock order: mu_, then a Slot::mu, then out_mu_.
-  mutable absl::Mutex mu_;
+  // Lock order: mu_, then a Slot::mu, then out_mu_.  std::mutex rather than
+  // absl::Mutex so that TSan sees them (see coordinator/scheduler.h).
+  mutable std::mutex mu_;
+  std::condition_variable none_running_;  // active_runners_ fell to 0
   std::deque<QueuedTask> queue_ ABSL_GUARDED_BY(mu_);
   std::vector<char> runner_active_ ABSL_GUARDED_BY(mu_);
   size_t active_runners_ ABSL_GUARDED_BY(mu_) = 0;
@@ -201,8 +245,8 @@ class TaskExecutor::Core {
       ABSL_GUARDED_BY(mu_);
   absl::Time idle_since_ ABSL_GUARDED_BY(mu_);
 
-  absl::Mutex out_mu_;
-  absl::CondVar out_cv_;
+  std::mutex out_mu_;
+  std::condition_variable out_cv_;
   v1::ResultBatch results_ ABSL_GUARDED_BY(out_mu_);
   size_t bytes_ ABSL_GUARDED_BY(out_mu_) = 0;
   uint32_t credits_ ABSL_GUARDED_BY(out_mu_) = 0;
@@ -218,7 +262,7 @@ std::vector<int> TaskExecutor::Core::Add(v1::TaskBatch& batch) {
   std::vector<std::shared_ptr<JobEntry>> jobs(batch.tasks_size());
   uint64_t generation;
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     generation = generation_.load(std::memory_order_relaxed);
     for (v1::JobDefinition& def : *batch.mutable_jobs()) {
       auto [it, inserted] = jobs_.try_emplace(def.job_id());
@@ -264,7 +308,7 @@ std::vector<int> TaskExecutor::Core::Add(v1::TaskBatch& batch) {
 
   std::vector<int> start;
   if (ready.empty()) return start;
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (generation != generation_.load(std::memory_order_relaxed)) return start;
   if (!accepting_) {
     for (const QueuedTask& q : ready) returned_.push_back(RefOf(q.task));
@@ -282,17 +326,20 @@ std::vector<int> TaskExecutor::Core::Add(v1::TaskBatch& batch) {
 }
 
 bool TaskExecutor::Core::Next(int index, QueuedTask* out) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   if (queue_.empty()) {
     runner_active_[index] = 0;
-    if (--active_runners_ == 0) idle_since_ = clock_->Now();
+    if (--active_runners_ == 0) {
+      idle_since_ = clock_->Now();
+      none_running_.notify_all();
+    }
     return false;
   }
   *out = std::move(queue_.front());
   queue_.pop_front();
   const absl::Time start = clock_->Now();
   Slot& slot = *slots_[index];
-  absl::MutexLock s(&slot.mu);
+  std::lock_guard<std::mutex> s(slot.mu);
   slot.task = &out->task;
   slot.start = start;
   slot.deadline = DeadlineOf(out->task, start);
@@ -315,7 +362,7 @@ void TaskExecutor::Core::RunOne(Slot& slot, const QueuedTask& queued) {
   const CancelToken* token;
   absl::Time start;
   {
-    absl::MutexLock s(&slot.mu);
+    std::lock_guard<std::mutex> s(slot.mu);
     token = &*slot.token;
     start = slot.start;
   }
@@ -323,7 +370,7 @@ void TaskExecutor::Core::RunOne(Slot& slot, const QueuedTask& queued) {
   if (options_.gate != nullptr) {
     // Held: leased, in the slot, not executing; timing starts once it passes.
     gate = options_.gate->Wait(queued.task, *token);
-    absl::MutexLock s(&slot.mu);
+    std::lock_guard<std::mutex> s(slot.mu);
     start = slot.start = clock_->Now();
     slot.deadline = DeadlineOf(queued.task, start);
     slot.held = false;
@@ -340,7 +387,7 @@ void TaskExecutor::Core::RunOne(Slot& slot, const QueuedTask& queued) {
   bool report;
   uint64_t generation;
   {
-    absl::MutexLock s(&slot.mu);
+    std::lock_guard<std::mutex> s(slot.mu);
     report = !slot.dropped && !slot.timed_out;
     generation = slot.generation;
     slot.task = nullptr;
@@ -378,7 +425,7 @@ void TaskExecutor::Core::Emit(uint64_t generation, const v1::Task* task,
                               double run_seconds, uint32_t credits) {
   bool signal = false;
   {
-    absl::MutexLock l(&out_mu_);
+    std::lock_guard<std::mutex> l(out_mu_);
     if (generation != generation_.load(std::memory_order_relaxed)) return;
     if (result != nullptr) {
       // Reuses a cleared element (and its string capacity) when there is one.
@@ -404,14 +451,14 @@ void TaskExecutor::Core::Emit(uint64_t generation, const v1::Task* task,
       signal = true;
     }
   }
-  if (signal) out_cv_.Signal();
+  if (signal) out_cv_.notify_one();
 }
 
 void TaskExecutor::Core::EmitPrepared(uint64_t generation,
                                       std::vector<v1::TaskResult> results,
                                       uint32_t credits) {
   {
-    absl::MutexLock l(&out_mu_);
+    std::lock_guard<std::mutex> l(out_mu_);
     if (generation != generation_.load(std::memory_order_relaxed)) return;
     for (v1::TaskResult& r : results) {
       results_.mutable_results()->Add(std::move(r));
@@ -420,22 +467,22 @@ void TaskExecutor::Core::EmitPrepared(uint64_t generation,
     if (pending_since_ == absl::InfiniteFuture()) pending_since_ = absl::Now();
     due_ = true;
   }
-  out_cv_.Signal();
+  out_cv_.notify_one();
 }
 
 void TaskExecutor::Core::MarkDue() {
   {
-    absl::MutexLock l(&out_mu_);
+    std::lock_guard<std::mutex> l(out_mu_);
     if (results_.results_size() == 0 && credits_ == 0) return;
     due_ = true;
   }
-  out_cv_.Signal();
+  out_cv_.notify_one();
 }
 
 void TaskExecutor::Core::MarkSlotsDropped(const CancelMatcher* matcher) {
   const uint64_t generation = generation_.load(std::memory_order_relaxed);
   for (auto& slot : slots_) {
-    absl::MutexLock s(&slot->mu);
+    std::lock_guard<std::mutex> s(slot->mu);
     if (slot->task == nullptr) continue;
     if (matcher != nullptr ? matcher->Matches(*slot->task)
                            : slot->generation != generation) {
@@ -450,7 +497,7 @@ void TaskExecutor::Core::Cancel(const v1::Cancel& cancel) {
   uint32_t dropped = 0;
   uint64_t generation;
   {
-    absl::MutexLock l(&mu_);
+    std::lock_guard<std::mutex> l(mu_);
     generation = generation_.load(std::memory_order_relaxed);
     const size_t before = queue_.size();
     std::erase_if(queue_,
@@ -463,21 +510,21 @@ void TaskExecutor::Core::Cancel(const v1::Cancel& cancel) {
 }
 
 void TaskExecutor::Core::StopAccepting() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   accepting_ = false;
   for (const QueuedTask& q : queue_) returned_.push_back(RefOf(q.task));
   queue_.clear();
 }
 
 std::vector<v1::TaskRef> TaskExecutor::Core::TakeReturned() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   return std::exchange(returned_, {});
 }
 
 void TaskExecutor::Core::Reset(bool accept_again) {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   {
-    absl::MutexLock o(&out_mu_);
+    std::lock_guard<std::mutex> o(out_mu_);
     generation_.fetch_add(1, std::memory_order_relaxed);
     results_.Clear();
     bytes_ = 0;
@@ -493,9 +540,8 @@ void TaskExecutor::Core::Reset(bool accept_again) {
 }
 
 void TaskExecutor::Core::WaitUntilNoneRunning() {
-  absl::MutexLock l(&mu_);
-  mu_.Await(absl::Condition(
-      +[](size_t* active) { return *active == 0; }, &active_runners_));
+  std::unique_lock<std::mutex> l(mu_);
+  none_running_.wait(l, [this] { return active_runners_ == 0; });
 }
 
 absl::Time TaskExecutor::Core::CheckTimeouts() {
@@ -505,7 +551,7 @@ absl::Time TaskExecutor::Core::CheckTimeouts() {
     v1::TaskResult r;
     uint64_t generation;
     {
-      absl::MutexLock s(&slot->mu);
+      std::lock_guard<std::mutex> s(slot->mu);
       if (slot->task == nullptr || slot->dropped || slot->timed_out ||
           slot->held) {
         continue;
@@ -534,7 +580,7 @@ absl::Time TaskExecutor::Core::CheckTimeouts() {
 
 void TaskExecutor::Core::TakeOutput(Output* out) {
   out->results.Clear();
-  absl::MutexLock l(&out_mu_);
+  std::lock_guard<std::mutex> l(out_mu_);
   out->results.Swap(&results_);
   out->bytes = std::exchange(bytes_, 0);
   out->credits = std::exchange(credits_, 0);
@@ -543,24 +589,24 @@ void TaskExecutor::Core::TakeOutput(Output* out) {
 }
 
 void TaskExecutor::Core::WaitForOutput(absl::Time deadline) {
-  absl::MutexLock l(&out_mu_);
+  std::unique_lock<std::mutex> l(out_mu_);
   while (!due_ && !wake_) {
     const absl::Time until =
         pending_since_ == absl::InfiniteFuture()
             ? deadline
             : std::min(deadline, pending_since_ + options_.flush_delay);
     if (absl::Now() >= until) break;
-    out_cv_.WaitWithDeadline(&out_mu_, until);
+    out_cv_.wait_until(l, absl::ToChronoTime(until));
   }
   wake_ = false;
 }
 
 void TaskExecutor::Core::Wake() {
   {
-    absl::MutexLock l(&out_mu_);
+    std::lock_guard<std::mutex> l(out_mu_);
     wake_ = true;
   }
-  out_cv_.Signal();
+  out_cv_.notify_one();
 }
 
 TaskExecutor::TaskExecutor(const ExecutorOptions& options)
@@ -574,7 +620,7 @@ TaskExecutor::~TaskExecutor() {
 
 void TaskExecutor::Add(v1::TaskBatch& batch) {
   for (int index : core_->Add(batch)) {
-    threads_->arena.enqueue([core = core_, index] { core->RunLoop(index); });
+    threads_->arena.enqueue(RunnerTask<Core>(core_, index));
   }
 }
 

@@ -9,25 +9,24 @@
 namespace gridless::testing {
 
 bool TestControl::WaitStarted(int n, absl::Duration timeout) {
-  absl::MutexLock l(&mu_);
-  auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return started_ >= n;
-  };
-  return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  std::unique_lock<std::mutex> l(mu_);
+  return changed_.wait_for(l, absl::ToChronoNanoseconds(timeout),
+                           [this, n] { return started_ >= n; });
 }
 
 void TestControl::Release() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   released_ = true;
 }
 
 void TestControl::Started() {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   ++started_;
+  changed_.notify_all();
 }
 
 bool TestControl::released() const {
-  absl::MutexLock l(&mu_);
+  std::lock_guard<std::mutex> l(mu_);
   return released_;
 }
 

@@ -15,10 +15,11 @@
 #define GRIDLESS_WORKER_TEST_KINDS_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "jobs/job.h"
 
@@ -38,7 +39,9 @@ class TestControl {
   std::atomic<int> runs{0};
 
  private:
-  mutable absl::Mutex mu_;
+  // std::mutex so that TSan sees it (see coordinator/scheduler.h).
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
   int started_ ABSL_GUARDED_BY(mu_) = 0;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -49,6 +49,7 @@ absl::Status Validate(const WorkerOptions& o) {
   if (o.heartbeat_interval <= absl::ZeroDuration()) {
     return bad("heartbeat_interval must be > 0");
   }
+  if (o.registry == nullptr) return bad("registry is required");
   return absl::OkStatus();
 }
 
@@ -132,8 +133,7 @@ absl::Status RunWorker(const WorkerOptions& options, std::atomic<bool>* drain) {
 
   ExecutorOptions executor_options;
   executor_options.slots = config.slots;
-  executor_options.registry =
-      options.registry != nullptr ? options.registry : &JobRegistry::Global();
+  executor_options.registry = options.registry;
   // Return credits in quarters of the grant, so that the coordinator refills
   // the queue before it runs dry.
   executor_options.flush_results = static_cast<size_t>(std::clamp<int64_t>(

@@ -53,7 +53,9 @@ struct WorkerOptions {
   // Tasks held per slot beyond the running one, so that tiny tasks do not
   // wait for a round trip.
   int prefetch_per_slot = 256;
-  // Kinds this worker can run; nullptr = JobRegistry::Global().
+  // Kinds this worker can run; required (WorkerMain passes
+  // JobRegistry::Global(), so that this library links without the built-in
+  // kinds).
   const JobRegistry* registry = nullptr;
   bool verbose = false;
   // The token sent on the Work stream and the TLS settings (common/auth.h).

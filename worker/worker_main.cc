@@ -129,6 +129,7 @@ int WorkerMain(int argc, char** argv) {
   options.connect_timeout = absl::Seconds(connect_timeout);
   options.verbose = verbose;
   options.task_gate = task_gate;
+  options.registry = &JobRegistry::Global();
 
   // Abseil's mutex deadlock detection is a debugging aid that costs time on
   // every lock in this Debian build; the worker's hot path takes several

@@ -2,8 +2,6 @@
 // loopback.
 #include "worker/worker.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <map>
@@ -21,6 +19,7 @@
 namespace gridless {
 namespace {
 
+using testing::ClosedPort;
 using testing::FakeCoordinator;
 using ::testing::HasSubstr;
 
@@ -326,19 +325,6 @@ TEST_F(WorkerTest, RefusedWorkerGivesUpWithTheReason) {
   EXPECT_THAT(status.message(), HasSubstr("bad token"));
 }
 
-// A loopback port with nothing listening.
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 TEST_F(WorkerTest, UnreachableCoordinatorIsUnavailableNamingTheAddress) {
   WorkerOptions options = Options(1);
   options.coordinator = absl::StrCat("127.0.0.1:", ClosedPort());
@@ -358,28 +344,11 @@ TEST_F(WorkerTest, BadOptionsAreInvalidArgument) {
   options = Options(-1);
   EXPECT_EQ(RunWorker(options, nullptr).code(),
             absl::StatusCode::kInvalidArgument);
-}
-
-int Main(std::vector<std::string> args) {
-  args.insert(args.begin(), "gridless-worker");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  return WorkerMain(static_cast<int>(argv.size()), argv.data());
-}
-
-TEST(WorkerMainTest, BadFlagsExitTwo) {
-  EXPECT_EQ(Main({"--slots", "many"}), 2);
-  EXPECT_EQ(Main({"--no-such-flag"}), 2);
-  EXPECT_EQ(Main({"--coordinator", "localhost"}), 2);
-  EXPECT_EQ(Main({"--idle-exit=-1"}), 2);
-  EXPECT_EQ(Main({"stray"}), 2);
-  EXPECT_EQ(Main({"--help"}), 0);
-}
-
-TEST(WorkerMainTest, UnreachableCoordinatorExitsOne) {
-  EXPECT_EQ(Main({"--coordinator", absl::StrCat("127.0.0.1:", ClosedPort()),
-                  "--connect-timeout", "0.2"}),
-            1);
+  options = Options(1);
+  options.registry = nullptr;
+  absl::Status status = RunWorker(options, nullptr);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("registry"));
 }
 
 }  // namespace
