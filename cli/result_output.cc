@@ -61,23 +61,6 @@ std::string TasksJson(const v1::TaskCounts& t, bool with_running) {
 
 }  // namespace
 
-absl::string_view StateName(v1::JobState state) {
-  switch (state) {
-    case v1::JOB_STATE_RUNNING:
-      return "running";
-    case v1::JOB_STATE_SUCCEEDED:
-      return "succeeded";
-    case v1::JOB_STATE_FAILED:
-      return "failed";
-    case v1::JOB_STATE_CANCELLED:
-      return "cancelled";
-    case v1::JOB_STATE_PARTIAL:
-      return "partial";
-    default:
-      return "unknown";
-  }
-}
-
 int ExitCodeForState(v1::JobState state) {
   switch (state) {
     case v1::JOB_STATE_SUCCEEDED:
@@ -87,11 +70,6 @@ int ExitCodeForState(v1::JobState state) {
     default:
       return kExitFailed;
   }
-}
-
-bool IsFinal(v1::JobState state) {
-  return state == v1::JOB_STATE_SUCCEEDED || state == v1::JOB_STATE_FAILED ||
-         state == v1::JOB_STATE_CANCELLED || state == v1::JOB_STATE_PARTIAL;
 }
 
 std::string ExtraTaskCounts(const v1::TaskCounts& t) {

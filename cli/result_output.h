@@ -14,19 +14,14 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/job_state.h"  // StateName, IsFinal
 #include "google/protobuf/struct.pb.h"
 #include "gridless/v1/job.pb.h"
 
 namespace gridless {
 
-// "succeeded", "failed", "cancelled", "partial", "running" ("unknown"
-// otherwise).
-absl::string_view StateName(v1::JobState state);
 // kExitOk for SUCCEEDED, kExitPartial for PARTIAL, kExitFailed otherwise.
 int ExitCodeForState(v1::JobState state);
-// SUCCEEDED, FAILED, CANCELLED and PARTIAL (which `gridless retry` can still
-// turn back into RUNNING).
-bool IsFinal(v1::JobState state);
 
 // JSON text of a double: shortest round-trip form, or null.
 std::string JsonNumber(double value);

@@ -5,30 +5,10 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "common/job_state.h"
 #include "coordinator/worker_stream.h"
 
 namespace gridless {
-namespace {
-
-absl::string_view StateName(v1::JobState state) {
-  switch (state) {
-    case v1::JOB_STATE_SUCCEEDED:
-      return "succeeded";
-    case v1::JOB_STATE_FAILED:
-      return "failed";
-    case v1::JOB_STATE_CANCELLED:
-      return "cancelled";
-    case v1::JOB_STATE_RUNNING:
-      return "running";
-    case v1::JOB_STATE_PARTIAL:
-      return "ended partial";
-    default:
-      return "unknown";
-  }
-}
-
-}  // namespace
-
 bool WorkerHub::Register(WorkerStream* stream) {
   std::lock_guard<std::mutex> lock(mu_);
   streams_.push_back(stream);
