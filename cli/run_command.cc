@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "cli/atomic_file.h"
+#include "common/atomic_file.h"
 #include "cli/cli.h"
 #include "cli/command_flags.h"
 #include "cli/commands.h"

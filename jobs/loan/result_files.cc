@@ -12,36 +12,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/atomic_file.h"
 #include "google/protobuf/util/json_util.h"
 #include "jobs/loan/results.h"
 
 namespace gridless::loan {
-
-absl::Status WriteFileAtomic(const std::string& path,
-                             std::string_view contents) {
-  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot write \"", tmp, "\": ", std::strerror(errno)));
-    }
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return absl::UnavailableError(
-          absl::StrCat("error writing \"", tmp, "\""));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot rename \"", tmp, "\" to \"", path, "\": ", why));
-  }
-  return absl::OkStatus();
-}
 
 absl::Status WriteResultFiles(const LoanJobParams& p, const LoanPartial& acc,
                               const google::protobuf::Struct& result,
@@ -61,7 +36,7 @@ absl::Status WriteResultFiles(const LoanJobParams& p, const LoanPartial& acc,
       !s.ok()) {
     return absl::InternalError(absl::StrCat("summary.json: ", s.ToString()));
   }
-  if (auto s = WriteFileAtomic(p.out + "/summary.json", json); !s.ok()) {
+  if (auto s = WriteFileAtomically(p.out + "/summary.json", json); !s.ok()) {
     return s;
   }
   if (p.per_path) {
@@ -77,7 +52,8 @@ absl::Status WriteResultFiles(const LoanJobParams& p, const LoanPartial& acc,
           acc.header.path_begin + i, row[kPathPv], row[kPathCf], row[kPathLoss],
           wal, row[kPathDf1], row[kPathDf5], row[kPathDf10], row[kPathDf30]);
     }
-    if (auto s = WriteFileAtomic(p.out + "/paths.csv", csv); !s.ok()) return s;
+    if (auto s = WriteFileAtomically(p.out + "/paths.csv", csv); !s.ok())
+      return s;
   }
   if (p.per_loan) {
     if (tape == nullptr || acc.header.loan_begin != 0 ||
@@ -98,7 +74,8 @@ absl::Status WriteResultFiles(const LoanJobParams& p, const LoanPartial& acc,
                             mean, std::sqrt(var / paths),
                             row[kLoanLoss] / paths);
     }
-    if (auto s = WriteFileAtomic(p.out + "/loans.csv", csv); !s.ok()) return s;
+    if (auto s = WriteFileAtomically(p.out + "/loans.csv", csv); !s.ok())
+      return s;
   }
   return absl::OkStatus();
 }

@@ -27,10 +27,6 @@ absl::Status WriteResultFiles(const LoanJobParams& p, const LoanPartial& acc,
                               const google::protobuf::Struct& result,
                               const LoanTape* tape);
 
-// Writes `contents` to `path` via a temporary file in the same directory.
-absl::Status WriteFileAtomic(const std::string& path,
-                             std::string_view contents);
-
 }  // namespace gridless::loan
 
 #endif  // GRIDLESS_JOBS_LOAN_RESULTS_H_

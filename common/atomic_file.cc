@@ -1,4 +1,4 @@
-#include "cli/atomic_file.h"
+#include "common/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -23,7 +23,7 @@ absl::Status Error(const std::string& what, const std::string& path, int err) {
 }  // namespace
 
 absl::Status WriteFileAtomically(const std::string& path,
-                                 std::string_view contents) {
+                                 std::string_view contents, bool sync) {
   static std::atomic<uint64_t> counter{0};
   std::string tmp =
       absl::StrCat(path, ".tmp.", ::getpid(), ".", counter.fetch_add(1));
@@ -43,7 +43,7 @@ absl::Status WriteFileAtomically(const std::string& path,
     p += n;
     left -= static_cast<size_t>(n);
   }
-  int err = ::fsync(fd) == 0 ? 0 : errno;
+  int err = !sync || ::fsync(fd) == 0 ? 0 : errno;
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err != 0) {
     ::unlink(tmp.c_str());
@@ -53,6 +53,18 @@ absl::Status WriteFileAtomically(const std::string& path,
     int err = errno;
     ::unlink(tmp.c_str());
     return Error("rename a temporary file to", path, err);
+  }
+  if (sync) {
+    // The rename itself is durable only once the directory is.
+    const size_t slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : path.substr(0, slash);
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
   }
   return absl::OkStatus();
 }

@@ -1,4 +1,4 @@
-#include "cli/atomic_file.h"
+#include "common/atomic_file.h"
 
 #include <filesystem>
 #include <fstream>
@@ -31,6 +31,19 @@ TEST(AtomicFileTest, ReplacesTheWholeFileAndLeavesNoTemporary) {
     ++files;
   }
   EXPECT_EQ(files, 1);
+}
+
+TEST(AtomicFileTest, WithoutSyncTheFileIsStillReplacedWhole) {
+  std::string dir = ::testing::TempDir() + "/atomic_file_nosync_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/part";
+  ASSERT_TRUE(WriteFileAtomically(path, "first\n", /*sync=*/false).ok());
+  ASSERT_TRUE(WriteFileAtomically(path, "second\n", /*sync=*/false).ok());
+  EXPECT_EQ(Read(path), "second\n");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
 TEST(AtomicFileTest, MissingDirectoryNamesThePath) {
