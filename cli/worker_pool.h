@@ -19,7 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "cli/subprocess.h"
+#include "common/subprocess.h"
 
 namespace gridless {
 

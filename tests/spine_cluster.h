@@ -1,7 +1,7 @@
 // Helpers of the spine's multi-process tests: real gridless-coordinator,
 // gridless-worker and gridless processes from build/bin, on loopback.
 //
-// Every process is owned by a Subprocess (cli/subprocess.h), whose
+// Every process is owned by a Subprocess (common/subprocess.h), whose
 // destructor kills and reaps it, so a failing assertion leaves nothing
 // behind.  Waits are bounded (generous hang guards, not timed assertions).
 //
@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cli/job_client.h"
-#include "cli/subprocess.h"
+#include "common/subprocess.h"
 #include "google/protobuf/struct.pb.h"
 #include "gridless/v1/job.pb.h"
 

@@ -7,7 +7,7 @@
 // the number of files) and {output} replaced, and the environment variables
 // GRIDLESS_SHARD and GRIDLESS_SHARDS set (in the worker's environment
 // without any other GRIDLESS_* variable, so never its token; see
-// subprocess.h).  Its stdout is written to
+// common/subprocess.h).  Its stdout is written to
 // OUTPUT/part-SSSSS atomically (temp file + rename); stdin is /dev/null.
 // The process runs in its own process group, which is killed on timeout
 // (timeout_s) or when the task is cancelled.  Outcome:
@@ -38,6 +38,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/subprocess.h"
 #include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/mapreduce/byte_codec.h"
@@ -45,7 +46,6 @@
 #include "jobs/mapreduce/file_util.h"
 #include "jobs/mapreduce/input_splits.h"
 #include "jobs/mapreduce/lost_map_tasks.h"
-#include "jobs/mapreduce/subprocess.h"
 #include "jobs/pod_codec.h"
 
 namespace gridless {
@@ -281,7 +281,7 @@ class ExecRunner final : public TaskRunner {
                                          std::vector<std::string> env,
                                          int stdout_fd,
                                          std::string_view who) const {
-    SubprocessOptions opts;
+    RunSubprocessOptions opts;
     opts.argv = std::move(argv);
     opts.extra_env = std::move(env);
     opts.stdout_fd = stdout_fd;

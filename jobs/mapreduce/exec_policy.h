@@ -10,7 +10,7 @@
 // another worker.  A token given in GRIDLESS_TOKEN is not in a file the
 // worker knows of; the worker takes it out of its environment and makes
 // itself non-dumpable (common/auth.h ProtectProcessSecrets), and commands
-// never get any GRIDLESS_* variable but their own (subprocess.h).
+// never get any GRIDLESS_* variable but their own (common/subprocess.h).
 //
 // Thread-safety: SetExecPolicy and ExecRefusal may be called from any
 // thread; set the policy before the first task runs.
