@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/varint.h"
 
 namespace gridless {
 namespace {
@@ -88,26 +89,8 @@ class Statement {
 };
 
 // One merged task in a batch blob: varint stage, varint index, 8-byte
-// little-endian run_seconds, varint partial size, partial bytes.
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-bool GetVarint(std::string_view& in, uint64_t& v) {
-  v = 0;
-  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
-    const uint8_t b = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) return true;
-  }
-  return false;
-}
-
+// little-endian run_seconds, varint partial size, partial bytes.  Varints
+// are common/varint.h's.
 void EncodeTaskDone(std::string& out, const Journal::TaskDone& t) {
   PutVarint(out, t.stage);
   PutVarint(out, t.index);

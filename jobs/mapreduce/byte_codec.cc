@@ -27,17 +27,8 @@ absl::StatusOr<uint8_t> ByteReader::Byte() {
 
 absl::StatusOr<uint64_t> ByteReader::Varint() {
   uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in_.empty()) return Truncated();
-    uint8_t b = static_cast<uint8_t>(in_[0]);
-    in_.remove_prefix(1);
-    // The tenth byte holds bit 63 only: more is a value past 2^64, which
-    // would otherwise wrap silently.
-    if (shift == 63 && b > 1) return Truncated();
-    v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) return v;
-  }
-  return Truncated();
+  if (!GetVarint(in_, v)) return Truncated();
+  return v;
 }
 
 absl::StatusOr<uint32_t> ByteReader::Fixed32() {

@@ -1,5 +1,6 @@
-// A tiny binary codec for payloads and partials: varints and length-prefixed
-// strings appended to a std::string, read back with bounds checks.  A
+// A tiny binary codec for payloads and partials: varints (common/varint.h,
+// the one varint codec) and length-prefixed strings appended to a
+// std::string, read back with bounds checks.  A
 // truncated or garbled buffer (a length past the end, a varint past 2^64)
 // gives DATA_LOSS naming `what`, never a crash.
 //
@@ -13,19 +14,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/varint.h"
 
 namespace gridless::mapreduce {
 
 class ByteWriter {
  public:
   void Byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
-  void Varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7F) | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
+  void Varint(uint64_t v) { PutVarint(out_, v); }
   void Fixed32(uint32_t v) {
     for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
   }
