@@ -6,11 +6,11 @@
 #include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/atomic_file.h"
 #include "jobs/loan/amortization.h"
 #include "jobs/random.h"
 
@@ -247,65 +247,58 @@ absl::Status WriteSyntheticTape(const std::string& path, TapeFormat format,
   if (format == TapeFormat::kAuto) {
     return absl::InvalidArgumentError("a synthetic tape needs a format");
   }
-  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot write \"", tmp, "\""));
-    }
-    if (format == TapeFormat::kCsv) {
-      out << "loan_id,balance,rate,term,age,remaining,orig_balance,fico,ltv,"
-             "dti,state\n";
-    }
-    for (int64_t i = 0; i < count; ++i) {
-      Drawn d = Draw(seed, i);
-      switch (format) {
-        case TapeFormat::kFannieSflp: {
-          const Loan& l = d.loan;
-          if (l.age > 0) {
-            double prev = ScheduledBalance(l.orig_balance, l.rate / 12.0,
-                                           l.term, l.age - 1);
-            out << SflpRow(d, kSyntheticAsOf - 1, std::round(prev * 100) / 100,
-                           "")
-                << '\n';
-          }
-          out << SflpRow(d, kSyntheticAsOf, l.balance, "") << '\n';
-          if (i % 50 == 49) {  // a loan that paid off last month
-            Drawn gone = Draw(seed ^ 0x9E3779B97F4A7C15ull, i);
-            gone.loan.id = absl::StrCat(900000000000ull + i);
-            out << SflpRow(gone, kSyntheticAsOf - 1, gone.loan.balance, "")
-                << '\n';
-            out << SflpRow(gone, kSyntheticAsOf, 0.0, "01") << '\n';
-          }
-          break;
+  // common/atomic_file.h: fsynced, and never half a tape under `path`.
+  AtomicFileWriter file;
+  if (auto s = file.Open(path); !s.ok()) return s;
+  std::string out;
+  auto line = [&out](std::string_view row) {
+    out.append(row.data(), row.size());
+    out.push_back('\n');
+  };
+  if (format == TapeFormat::kCsv) {
+    line(
+        "loan_id,balance,rate,term,age,remaining,orig_balance,fico,ltv,dti,"
+        "state");
+  }
+  for (int64_t i = 0; i < count; ++i) {
+    Drawn d = Draw(seed, i);
+    switch (format) {
+      case TapeFormat::kFannieSflp: {
+        const Loan& l = d.loan;
+        if (l.age > 0) {
+          double prev = ScheduledBalance(l.orig_balance, l.rate / 12.0, l.term,
+                                         l.age - 1);
+          line(
+              SflpRow(d, kSyntheticAsOf - 1, std::round(prev * 100) / 100, ""));
         }
-        case TapeFormat::kFannieAcq:
-          out << AcqRow(d) << '\n';
-          break;
-        case TapeFormat::kFreddieOrig:
-          out << FreddieRow(d, i) << '\n';
-          break;
-        case TapeFormat::kCsv:
-          out << CsvRow(d.loan) << '\n';
-          break;
-        case TapeFormat::kAuto:
-          break;
+        line(SflpRow(d, kSyntheticAsOf, l.balance, ""));
+        if (i % 50 == 49) {  // a loan that paid off last month
+          Drawn gone = Draw(seed ^ 0x9E3779B97F4A7C15ull, i);
+          gone.loan.id = absl::StrCat(900000000000ull + i);
+          line(SflpRow(gone, kSyntheticAsOf - 1, gone.loan.balance, ""));
+          line(SflpRow(gone, kSyntheticAsOf, 0.0, "01"));
+        }
+        break;
       }
+      case TapeFormat::kFannieAcq:
+        line(AcqRow(d));
+        break;
+      case TapeFormat::kFreddieOrig:
+        line(FreddieRow(d, i));
+        break;
+      case TapeFormat::kCsv:
+        line(CsvRow(d.loan));
+        break;
+      case TapeFormat::kAuto:
+        break;
     }
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return absl::UnavailableError(
-          absl::StrCat("error writing \"", tmp, "\""));
+    if (out.size() >= (1 << 20)) {
+      if (auto s = file.Append(out); !s.ok()) return s;
+      out.clear();
     }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot rename \"", tmp, "\" to \"", path, "\""));
-  }
-  return absl::OkStatus();
+  if (auto s = file.Append(out); !s.ok()) return s;
+  return file.Commit();
 }
 
 }  // namespace gridless::loan

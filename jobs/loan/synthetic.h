@@ -31,7 +31,7 @@ Loan SyntheticLoan(uint64_t seed, uint64_t index);
 std::vector<Loan> SyntheticLoans(int64_t count, uint64_t seed);
 
 // Writes `count` active loans in `format` (not kAuto) to `path`, atomically
-// (temporary file + rename).  fannie-sflp files hold two monthly rows per
+// (common/atomic_file.h: temporary file, fsync, rename).  fannie-sflp files hold two monthly rows per
 // loan (the reader keeps the latest) plus one paid-off loan per 50.
 // Origination layouts (fannie-acq, freddie-orig) describe the loans at
 // origination; read them with as_of = kSyntheticAsOf to age them.

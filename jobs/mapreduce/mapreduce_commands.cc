@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/atomic_file.h"
 #include "common/flags.h"
 #include "jobs/mapreduce/bdb_tables.h"
 #include "jobs/mapreduce/file_util.h"
@@ -14,8 +15,6 @@
 
 namespace gridless {
 namespace {
-
-using mapreduce::AtomicFileWriter;
 
 constexpr int kOk = 0, kFailed = 1, kUsage = 2;
 
@@ -50,8 +49,9 @@ int Required(const std::string& flag) {
               kUsage);
 }
 
-// Writes `out` atomically from rows made by `row(i, buf)` until `done(i,
-// bytes)`.
+// Writes `out` atomically (common/atomic_file.h: fsynced, and never half a
+// file under its final name, even when the write fails or the process is
+// killed) from rows made by `row(i, buf)` until `done(i, bytes)`.
 int WriteRows(const std::string& out,
               const std::function<bool(uint64_t, uint64_t)>& done,
               const std::function<void(uint64_t, std::string&)>& row,
@@ -70,7 +70,7 @@ int WriteRows(const std::string& out,
     }
   }
   if (auto s = w.Append(buf); !s.ok()) return FailFor(s);
-  if (auto s = w.Commit(/*sync=*/false); !s.ok()) return FailFor(s);
+  if (auto s = w.Commit(); !s.ok()) return FailFor(s);
   *rows_written = i;
   return kOk;
 }
