@@ -149,48 +149,59 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(
     posix_spawn_file_actions_addchdir_np(&sp.actions,
                                          options.working_dir.c_str());
   }
-  if (!options.stdin_path.empty()) {
-    auto fd = OpenRedirect(options.stdin_path, O_RDONLY, "stdin", program);
+  // A file opened here (so that its error names it), dup'ed onto `target`
+  // in the child.
+  auto redirect_file = [&](const std::string& path, int flags,
+                           const char* stream, int target) -> absl::Status {
+    auto fd = OpenRedirect(path, flags, stream, program);
     if (!fd.ok()) return fd.status();
-    posix_spawn_file_actions_adddup2(&sp.actions, parent.Keep(*fd),
-                                     STDIN_FILENO);
-  }
-  int stdout_read = -1;
-  if (options.pipe_stdout) {
+    posix_spawn_file_actions_adddup2(&sp.actions, parent.Keep(*fd), target);
+    return absl::OkStatus();
+  };
+  // A pipe whose write end is `target` in the child; returns the read end.
+  auto redirect_pipe = [&](int target) -> absl::StatusOr<int> {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
       return absl::ResourceExhaustedError(
           absl::StrCat("cannot create a pipe: ", ErrnoText(errno)));
     }
-    stdout_read = parent.Keep(fds[0]);
-    posix_spawn_file_actions_adddup2(&sp.actions, parent.Keep(fds[1]),
-                                     STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&sp.actions, parent.Keep(fds[1]), target);
+    return parent.Keep(fds[0]);
+  };
+  constexpr int kCreate = O_WRONLY | O_CREAT | O_TRUNC;
+  if (!options.stdin_path.empty()) {
+    if (auto s =
+            redirect_file(options.stdin_path, O_RDONLY, "stdin", STDIN_FILENO);
+        !s.ok()) {
+      return s;
+    }
+  }
+  int stdout_read = -1;
+  if (options.pipe_stdout) {
+    auto fd = redirect_pipe(STDOUT_FILENO);
+    if (!fd.ok()) return fd.status();
+    stdout_read = *fd;
   } else if (options.stdout_fd >= 0) {
     posix_spawn_file_actions_adddup2(&sp.actions, options.stdout_fd,
                                      STDOUT_FILENO);
   } else if (!options.stdout_path.empty()) {
-    auto fd = OpenRedirect(options.stdout_path, O_WRONLY | O_CREAT | O_TRUNC,
-                           "stdout", program);
-    if (!fd.ok()) return fd.status();
-    posix_spawn_file_actions_adddup2(&sp.actions, parent.Keep(*fd),
-                                     STDOUT_FILENO);
+    if (auto s = redirect_file(options.stdout_path, kCreate, "stdout",
+                               STDOUT_FILENO);
+        !s.ok()) {
+      return s;
+    }
   }
   int stderr_read = -1;
   if (options.pipe_stderr) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("cannot create a pipe: ", ErrnoText(errno)));
-    }
-    stderr_read = parent.Keep(fds[0]);
-    posix_spawn_file_actions_adddup2(&sp.actions, parent.Keep(fds[1]),
-                                     STDERR_FILENO);
-  } else if (!options.stderr_path.empty()) {
-    auto fd = OpenRedirect(options.stderr_path, O_WRONLY | O_CREAT | O_TRUNC,
-                           "stderr", program);
+    auto fd = redirect_pipe(STDERR_FILENO);
     if (!fd.ok()) return fd.status();
-    posix_spawn_file_actions_adddup2(&sp.actions, parent.Keep(*fd),
-                                     STDERR_FILENO);
+    stderr_read = *fd;
+  } else if (!options.stderr_path.empty()) {
+    if (auto s = redirect_file(options.stderr_path, kCreate, "stderr",
+                               STDERR_FILENO);
+        !s.ok()) {
+      return s;
+    }
   }
   if (options.close_other_fds) {
     posix_spawn_file_actions_addclosefrom_np(&sp.actions, 3);
