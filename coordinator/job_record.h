@@ -106,6 +106,8 @@ class JobRecord {
   uint32_t stage() const { return stage_; }
   uint32_t num_stages() const;
   uint64_t stage_tasks() const { return payloads_.size(); }
+  // The previous stage's task count (0 in the first stage).
+  uint64_t previous_stage_tasks() const { return previous_payloads_.size(); }
   // REQUIRES: index < stage_tasks().
   const std::string& payload(uint64_t index) const { return payloads_[index]; }
   // The payload of a task of the current or the previous stage.

@@ -3,7 +3,7 @@
 #include "coordinator/job_record.h"
 
 #include "common/clock.h"
-#include "coordinator/test_kinds.h"
+#include "coordinator/testing/test_kinds.h"
 #include "gtest/gtest.h"
 
 namespace gridless {
