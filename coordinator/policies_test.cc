@@ -136,10 +136,11 @@ TEST(SpeculationTest, ScansAreSpacedAndABackupIsWantedOnce) {
   // Worker of the primary: stays wanted; then another worker takes it.
   std::vector<TaskKey> leased;
   auto lease = [&](const TaskKey& k) { leased.push_back(k); };
-  EXPECT_EQ(sp.Take(
-                5, [](const TaskKey&) { return Speculation::Candidate::kElsewhere; },
-                lease),
-            0u);
+  EXPECT_EQ(
+      sp.Take(
+          5, [](const TaskKey&) { return Speculation::Candidate::kElsewhere; },
+          lease),
+      0u);
   EXPECT_FALSE(sp.empty());
   EXPECT_EQ(sp.Take(
                 5, [](const TaskKey&) { return Speculation::Candidate::kTake; },
@@ -148,10 +149,10 @@ TEST(SpeculationTest, ScansAreSpacedAndABackupIsWantedOnce) {
   EXPECT_THAT(leased, ElementsAre(Key(4)));
   EXPECT_TRUE(sp.empty());
   EXPECT_TRUE(sp.Want(Key(4))) << "may be wanted again after its lease";
-  EXPECT_EQ(
-      sp.Take(5, [](const TaskKey&) { return Speculation::Candidate::kDrop; },
-              lease),
-      0u);
+  EXPECT_EQ(sp.Take(
+                5, [](const TaskKey&) { return Speculation::Candidate::kDrop; },
+                lease),
+            0u);
   EXPECT_TRUE(sp.empty());
 }
 
@@ -172,15 +173,15 @@ TEST(RefusalsTest, AJobEveryWorkerRefusedFailsAfterTheGraceNamingThem) {
   EXPECT_THAT(r.NotedUnrunnable(), ElementsAre(5));
   EXPECT_TRUE(std::holds_alternative<Refusals::Waiting>(
       r.Check(5, workers, kT0 + absl::Seconds(9), absl::Seconds(10))));
-  auto verdict = r.Check(5, workers, kT0 + absl::Seconds(10),
-                         absl::Seconds(10));
+  auto verdict =
+      r.Check(5, workers, kT0 + absl::Seconds(10), absl::Seconds(10));
   auto* fail = std::get_if<Refusals::Unrunnable>(&verdict);
   ASSERT_NE(fail, nullptr);
   EXPECT_THAT(fail->reason, HasSubstr("all 2 failed to prepare it"));
   EXPECT_THAT(fail->reason, HasSubstr("worker w1: cannot read /tape"));
-  EXPECT_THAT(fail->reason,
-              HasSubstr("worker w2: " + std::string(Refusals::kMaxReason, 'x') +
-                        ")"))
+  EXPECT_THAT(
+      fail->reason,
+      HasSubstr("worker w2: " + std::string(Refusals::kMaxReason, 'x') + ")"))
       << "a worker's reason is truncated";
   // A new worker that has not refused it: runnable again, the note gone.
   EXPECT_TRUE(std::holds_alternative<Refusals::Runnable>(
@@ -274,15 +275,14 @@ TEST(RestoreTest, ARunningJobReplaysItsMergedTasksAndQueuesTheRest) {
     saved.done.push_back(Journal::TaskDone{
         0, i, testing::TestPartial("concat", 0, i, std::to_string(i)), 0.1});
   }
-  RestoredJob r = RestoreJob(saved, 3, registry, 3, 1000,
-                             kT0 + absl::Seconds(5));
+  RestoredJob r =
+      RestoreJob(saved, 3, registry, 3, 1000, kT0 + absl::Seconds(5));
   ASSERT_EQ(r.what, RestoredJob::What::kRunning);
   ASSERT_NE(r.record, nullptr);
   EXPECT_EQ(r.record->counts().succeeded(), 3u);
-  EXPECT_THAT(r.to_queue,
-              ElementsAre(std::pair<uint64_t, uint64_t>(0, 1),
-                          std::pair<uint64_t, uint64_t>(3, 4),
-                          std::pair<uint64_t, uint64_t>(5, 6)));
+  EXPECT_THAT(r.to_queue, ElementsAre(std::pair<uint64_t, uint64_t>(0, 1),
+                                      std::pair<uint64_t, uint64_t>(3, 4),
+                                      std::pair<uint64_t, uint64_t>(5, 6)));
 }
 
 TEST(RestoreTest, EndedAndUnresumableJobs) {

@@ -29,7 +29,8 @@ const absl::flat_hash_set<JobHandle>& Refusals::RefusedBy(
 
 std::vector<JobHandle> Refusals::RefusedByAny() const {
   absl::flat_hash_set<JobHandle> all;
-  for (const auto& [id, w] : by_worker_) all.insert(w.jobs.begin(), w.jobs.end());
+  for (const auto& [id, w] : by_worker_)
+    all.insert(w.jobs.begin(), w.jobs.end());
   return std::vector<JobHandle>(all.begin(), all.end());
 }
 
@@ -52,7 +53,8 @@ Refusals::Verdict Refusals::Check(JobHandle job, const Workers& workers,
     return Runnable{};
   }
   // A worker that is starting gets `grace` to connect.
-  const absl::Time since = unrunnable_since_.try_emplace(job, now).first->second;
+  const absl::Time since =
+      unrunnable_since_.try_emplace(job, now).first->second;
   if (now - since < grace) return Waiting{};
   std::vector<std::string> refusals;
   for (const auto& [id, name] : workers) {

@@ -39,10 +39,10 @@ RestoredJob RestoreJob(Journal::JobRecord saved, JobHandle handle,
   }
   auto kind = registry.Find(saved.spec.kind());
   absl::StatusOr<std::unique_ptr<JobRecord>> job =
-      kind.ok() ? JobRecord::Create(saved.job_id, handle, saved.spec, *kind,
-                                    max_attempts, saved.submitted,
-                                    max_tasks_per_job)
-                : absl::StatusOr<std::unique_ptr<JobRecord>>(kind.status());
+      kind.ok()
+          ? JobRecord::Create(saved.job_id, handle, saved.spec, *kind,
+                              max_attempts, saved.submitted, max_tasks_per_job)
+          : absl::StatusOr<std::unique_ptr<JobRecord>>(kind.status());
   if (!job.ok()) {
     out.what = RestoredJob::What::kFailed;
     out.record = ended(v1::JOB_STATE_FAILED,

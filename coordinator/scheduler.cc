@@ -26,34 +26,6 @@ v1::TaskRef RefOf(const JobRecord& job, const TaskKey& key, uint32_t attempt) {
   return ref;
 }
 
-// Whether `key` is a task of the job's current stage that still needs to
-// run (neither merged nor dead-lettered).  REQUIRES: the job is running.
-bool Unfinished(const JobRecord& job, const TaskKey& key) {
-  return key.stage == job.stage() && key.index < job.stage_tasks() &&
-         !job.merged(key.index) && !job.dead(key.index);
-}
-
-// The typed lost-task list of a worker's report, bounded: at most the
-// previous stage's task count entries, each below it.
-absl::StatusOr<std::vector<uint64_t>> LostPreviousTasksOf(
-    const JobRecord& job, const v1::TaskError& error) {
-  const uint64_t previous = job.previous_stage_tasks();
-  const auto& list = error.lost_previous_tasks();
-  if (static_cast<uint64_t>(list.size()) > previous) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "it names ", list.size(), " tasks, but stage ", job.stage() - 1,
-        " had ", previous));
-  }
-  for (uint64_t i : list) {
-    if (i >= previous) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("lost task ", i, " is out of range: stage ",
-                       job.stage() - 1, " had ", previous, " tasks"));
-    }
-  }
-  return std::vector<uint64_t>(list.begin(), list.end());
-}
-
 }  // namespace
 
 void SchedulerEvents::Merge(SchedulerEvents other) {
@@ -124,7 +96,7 @@ absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
 
 absl::Status Scheduler::Restore(std::vector<Journal::JobRecord> jobs,
                                 uint64_t last_forgotten_job) {
-  if (options_.registry == nullptr) {
+  if (options_.registry == nullptr && !jobs.empty()) {
     return absl::FailedPreconditionError("scheduler has no job registry");
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -183,55 +155,6 @@ absl::StatusOr<v1::JobState> Scheduler::Cancel(absl::string_view job_id,
   return job->state();
 }
 
-absl::StatusOr<v1::Progress> Scheduler::GetProgress(
-    absl::string_view job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const JobRecord* job = jobs_.Find(job_id);
-  if (job == nullptr) {
-    return JobNotFound(job_id);
-  }
-  return job->Progress(Now(), workers_.size());
-}
-
-absl::StatusOr<v1::JobResult> Scheduler::GetResult(
-    absl::string_view job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const JobRecord* job = jobs_.Find(job_id);
-  if (job == nullptr) {
-    return JobNotFound(job_id);
-  }
-  v1::JobResult result;
-  *result.mutable_progress() = job->Progress(Now(), workers_.size());
-  *result.mutable_result() = job->result();
-  return result;
-}
-
-v1::ListJobsResponse Scheduler::ListJobs() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  v1::ListJobsResponse response;
-  const absl::Time now = Now();
-  for (const auto& job : jobs_.all()) {
-    *response.add_jobs() = job->Progress(now, workers_.size());
-  }
-  return response;
-}
-
-absl::StatusOr<v1::FailuresResponse> Scheduler::ListFailures(
-    absl::string_view job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const JobRecord* job = jobs_.Find(job_id);
-  if (job == nullptr) {
-    return JobNotFound(job_id);
-  }
-  v1::FailuresResponse response;
-  response.set_job_id(job->id());
-  response.set_state(job->state());
-  for (v1::DeadLetter& d : job->DeadLetters()) {
-    *response.add_dead_letters() = std::move(d);
-  }
-  return response;
-}
-
 absl::StatusOr<v1::RetryResponse> Scheduler::Retry(absl::string_view job_id,
                                                    SchedulerEvents* events) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -250,34 +173,6 @@ absl::StatusOr<v1::RetryResponse> Scheduler::Retry(absl::string_view job_id,
   response.set_tasks(tasks->size());
   response.set_state(job->state());
   return response;
-}
-
-bool Scheduler::AwaitFinal(absl::string_view job_id,
-                           absl::Time deadline) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    const JobRecord* job = jobs_.Find(job_id);
-    if (job == nullptr) return false;
-    if (job->finished()) return true;
-    if (stopped_) return false;
-    if (deadline == absl::InfiniteFuture()) {
-      job_finished_.wait(lock);
-    } else if (job_finished_.wait_until(lock, absl::ToChronoTime(deadline)) ==
-               std::cv_status::timeout) {
-      return job->finished();
-    }
-  }
-}
-
-void Scheduler::Stop() {
-  std::lock_guard<std::mutex> lock(mu_);
-  stopped_ = true;
-  job_finished_.notify_all();
-}
-
-bool Scheduler::stopped() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return stopped_;
 }
 
 // ------------------------------------------------------------- workers ----
@@ -339,116 +234,6 @@ void Scheduler::WorkerHeartbeat(WorkerId id, const v1::Heartbeat& heartbeat) {
     leases_.MarkStarted(TaskKey{job->handle(), ref.stage(), ref.task_index()},
                         id, ref.attempt(), now, deadline);
   }
-}
-
-size_t Scheduler::AppendTask(WorkerId id, JobRecord* job, const TaskKey& key,
-                             uint32_t attempt, v1::TaskBatch* batch) {
-  size_t bytes = 0;
-  WorkerInfo& w = workers_[id];
-  if (w.seen_jobs.insert(key.job).second) {
-    v1::JobDefinition* def = batch->add_jobs();
-    def->set_job_id(job->id());
-    *def->mutable_spec() = job->spec();
-    bytes += job->spec().ByteSizeLong();
-  }
-  const std::string& payload = job->payload(key.stage, key.index);
-  v1::Task* task = batch->add_tasks();
-  task->set_job_id(job->id());
-  task->set_stage(key.stage);
-  task->set_task_index(key.index);
-  task->set_attempt(attempt);
-  task->set_payload(payload);
-  task->set_timeout_s(job->spec().task_timeout_s());
-  return bytes + payload.size() + job->id().size() + 16;
-}
-
-size_t Scheduler::TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch) {
-  // Taken from the queue in chunks sized from the bytes per task seen so
-  // far, so that a batch stops near kMaxBatchBytes without putting tasks
-  // back (and round-robin order carries over).
-  constexpr size_t kChunk = 64;
-  std::lock_guard<std::mutex> lock(mu_);
-  auto w = workers_.find(id);
-  if (w == workers_.end() || max == 0) return 0;
-  const absl::Time now = Now();
-  ready_.ReleaseDue(now);
-  size_t bytes = 0;
-  size_t taken = TakeSuspects(id, max, now, batch, &bytes);
-  JobHandle cached_handle = 0;
-  JobRecord* job = nullptr;
-  while (taken < max && bytes < kMaxBatchBytes && ready_.ready() > 0) {
-    size_t chunk = std::min(kChunk, max - taken);
-    if (taken == 0) {
-      chunk = 1;  // measure first
-    } else {
-      const size_t per_task = std::max<size_t>(1, bytes / taken);
-      chunk = std::min(chunk, (kMaxBatchBytes - bytes) / per_task + 1);
-    }
-    scratch_.clear();
-    ready_.TakeBatch(chunk, &scratch_, refusals_.RefusedBy(id));
-    if (scratch_.empty()) break;  // only jobs this worker refused
-    for (const TaskKey& key : scratch_) {
-      if (key.job != cached_handle || job == nullptr) {
-        cached_handle = key.job;
-        job = jobs_.Find(key.job);
-      }
-      if (job == nullptr || job->finished()) continue;
-      // A task of the previous stage is a repair; anything else not of the
-      // current stage, merged, dead, waiting or leased is stale.
-      const bool repair =
-          key.stage + 1 == job->stage() && job->repairing(key.index);
-      if (!repair &&
-          (!Unfinished(*job, key) || job->waiting_for_repair(key.index))) {
-        continue;
-      }
-      if (leases_.Leased(key)) continue;
-      if (!repair && suspects_.Contains(key)) {
-        // Its backoff is over: it waits for a worker with suspect room.
-        suspects_.Queue(key);
-        continue;
-      }
-      const uint32_t attempt = repair ? job->StartRepairAttempt(key.index)
-                                      : job->StartAttempt(key.index);
-      leases_.Grant(key, id, attempt, now);
-      bytes += AppendTask(id, job, key, attempt, batch);
-      ++taken;
-    }
-  }
-  // Suspects the loop above moved out of the ready queue.
-  if (taken < max && suspects_.queued() > 0) {
-    taken += TakeSuspects(id, max - taken, now, batch, &bytes);
-  }
-  if (taken < max && !speculation_.empty()) {
-    taken += TakeBackups(id, max - taken, now, batch);
-  }
-  return taken;
-}
-
-size_t Scheduler::TakeBackups(WorkerId id, size_t max, absl::Time now,
-                              v1::TaskBatch* batch) {
-  // A straggler whose primary runs on this very worker waits for another.
-  return speculation_.Take(
-      max,
-      [&](const TaskKey& key) {
-        const JobRecord* job = jobs_.Find(key.job);
-        const Lease* primary = leases_.Find(key);
-        if (job == nullptr || job->finished() || key.stage != job->stage() ||
-            primary == nullptr || leases_.FindBackup(key) != nullptr ||
-            job->merged(key.index)) {
-          return Speculation::Candidate::kDrop;
-        }
-        return primary->worker == id || refusals_.Refused(id, key.job)
-                   ? Speculation::Candidate::kElsewhere
-                   : Speculation::Candidate::kTake;
-      },
-      [&](const TaskKey& key) {
-        JobRecord* job = jobs_.Find(key.job);
-        const uint32_t attempt = job->StartAttempt(key.index);
-        leases_.Grant(key, id, attempt, now, absl::InfiniteFuture(),
-                      /*backup=*/true);
-        job->CountSpeculative();
-        AppendTask(id, job, key, attempt, batch);
-      });
 }
 
 void Scheduler::RevokeTwins(JobRecord* job, const TaskKey& task,
@@ -533,7 +318,7 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
         error.code() == absl::StatusCode::kDataLoss &&
         r.error().lost_previous_tasks_size() > 0) {
       // The list comes from a worker: bounded before it is copied.
-      auto lost = LostPreviousTasksOf(*job, r.error());
+      auto lost = job->CheckLostPreviousTasks(r.error().lost_previous_tasks());
       absl::StatusOr<JobRecord::RepairPlan> plan =
           lost.ok() ? job->RequestRepair(key.index, *lost, lease->sequence,
                                          error.message(), now)
@@ -553,10 +338,11 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
         continue;
       }
       // A refused report: an ordinary permanent failure, naming why.
-      error = absl::DataLossError(
-          absl::StrCat(error.message(), " (its lost_previous_tasks list was "
-                                        "refused: ",
-                       plan.status().message(), ")"));
+      error =
+          absl::DataLossError(absl::StrCat(error.message(),
+                                           " (its lost_previous_tasks list was "
+                                           "refused: ",
+                                           plan.status().message(), ")"));
     }
     OnAttemptFailed(job, *lease, error, now, &events);
   }
@@ -679,33 +465,6 @@ void Scheduler::OnWorkerLost(const Lease& lease, const absl::Status& why,
   events->tasks_ready = true;
 }
 
-size_t Scheduler::TakeSuspects(WorkerId id, size_t max, absl::Time now,
-                               v1::TaskBatch* batch, size_t* bytes) {
-  return suspects_.Take(
-      id, workers_[id].slots, leases_.leases_of(id), max,
-      [&](const TaskKey& k) {
-        const Lease* lease = leases_.Find(k);
-        return lease != nullptr && lease->worker == id;
-      },
-      [&](const TaskKey& key) {
-        const JobRecord* job = jobs_.Find(key.job);
-        if (job == nullptr || job->finished() || !Unfinished(*job, key)) {
-          return Suspects::Candidate::kStale;
-        }
-        if (leases_.Leased(key) || job->waiting_for_repair(key.index)) {
-          return Suspects::Candidate::kNotNow;
-        }
-        return refusals_.Refused(id, key.job) ? Suspects::Candidate::kElsewhere
-                                              : Suspects::Candidate::kTake;
-      },
-      [&](const TaskKey& key) {
-        JobRecord* job = jobs_.Find(key.job);
-        const uint32_t attempt = job->StartAttempt(key.index);
-        leases_.Grant(key, id, attempt, now);
-        *bytes += AppendTask(id, job, key, attempt, batch);
-      });
-}
-
 void Scheduler::OnPrepareRefused(WorkerId id, JobRecord* job,
                                  const Lease& lease, const absl::Status& error,
                                  absl::Time now, SchedulerEvents* events) {
@@ -720,7 +479,7 @@ void Scheduler::OnPrepareRefused(WorkerId id, JobRecord* job,
   }
   CountRetry(job);
   if (!leases_.Leased(key) &&
-      (current ? Unfinished(*job, key)
+      (current ? job->Unfinished(key)
                : key.stage + 1 == job->stage() && job->repairing(key.index))) {
     ready_.Push(key);
     events->tasks_ready = true;
@@ -833,77 +592,6 @@ void Scheduler::NoteEnded(JobHandle handle) {
     jobs_.Remove(oldest);
     ++jobs_forgotten_;
   }
-}
-
-absl::Status Scheduler::JobNotFound(absl::string_view job_id) const {
-  std::optional<JobHandle> handle = JobHandleOf(job_id);
-  if (handle.has_value() && jobs_.Issued(*handle)) {
-    return absl::NotFoundError(absl::StrCat(
-        "job \"", job_id,
-        "\" ended and was forgotten: this coordinator keeps the last ",
-        ended_.keep(),
-        " finished jobs (raise --keep-finished-jobs to keep more)"));
-  }
-  return absl::NotFoundError(absl::StrCat(
-      "unknown job \"", job_id,
-      "\" (`gridless jobs` lists the jobs this coordinator knows)"));
-}
-
-std::string Scheduler::WorkerName(WorkerId id) const {
-  auto it = workers_.find(id);
-  return it == workers_.end() ? absl::StrCat("#", id) : it->second.name;
-}
-
-// ---------------------------------------------------------- observation ----
-
-CoordinatorMetrics Scheduler::Metrics() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  CoordinatorMetrics m;
-  m.queue_depth = ready_.ready() + suspects_.queued();
-  m.delayed_tasks = ready_.delayed();
-  m.running_tasks = leases_.size();
-  m.workers = workers_.size();
-  for (const auto& [id, w] : workers_) m.worker_slots += w.slots;
-  for (const auto& job : jobs_.all()) {
-    switch (job->state()) {
-      case v1::JOB_STATE_RUNNING:
-        ++m.jobs_running;
-        break;
-      case v1::JOB_STATE_SUCCEEDED:
-        ++m.jobs_succeeded;
-        break;
-      case v1::JOB_STATE_FAILED:
-        ++m.jobs_failed;
-        break;
-      case v1::JOB_STATE_CANCELLED:
-        ++m.jobs_cancelled;
-        break;
-      default:
-        break;
-    }
-  }
-  const double slots_per_worker =
-      m.workers > 0
-          ? static_cast<double>(m.worker_slots) / static_cast<double>(m.workers)
-          : last_slots_per_worker_;
-  m.desired_workers =
-      DesiredWorkers(m.queue_depth + m.delayed_tasks + m.running_tasks,
-                     slots_per_worker, m.jobs_running);
-  m.tasks_succeeded = tasks_succeeded_;
-  m.tasks_retried = tasks_retried_;
-  m.tasks_failed = tasks_failed_;
-  m.jobs_forgotten = jobs_forgotten_;
-  return m;
-}
-
-uint32_t Scheduler::workers() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return workers_.size();
-}
-
-uint64_t Scheduler::ignored_results() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return ignored_results_;
 }
 
 }  // namespace gridless

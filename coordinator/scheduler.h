@@ -1,29 +1,33 @@
 // The coordinator's brain, as one thread-safe facade: jobs in, tasks out to
-// workers, results back in, retries and failures decided here.  It composes
-// the bookkeeping classes (JobTable/JobRecord, ReadyQueue, LeaseTable,
-// Backoff) under one mutex and knows nothing of gRPC: the services translate
-// messages and call it.
-//
-// Failure policy:
-//  * A failed attempt and a timed-out lease count an attempt and go back to
-//    the queue after a backoff, or are dead-lettered: RetryPolicy
-//    (retry_policy.h: the retryable codes, the defaults, the backoff).
-//  * Suspects.  When a worker dies (stream gone, or silent past the lease
-//    timeout) the coordinator cannot tell which of its leased tasks killed
-//    it: workers prefetch up to 256 tasks per slot.  So its leases go back
-//    at once without counting an attempt, as suspects, and a worker is
-//    given at most `slots` suspects at a time, ahead of its other tasks.
-//    When a worker holding suspects dies, those suspects are charged the
-//    attempt (retried, or dead-lettered at max_attempts) and the rest of
-//    its leases become suspects.  A task that crashes its worker is so
-//    dead-lettered after max_attempts + 1 crashes, while its queue
-//    neighbours and the tasks of a machine that died for reasons of its own
-//    lose nothing.  A suspect that returns any result is cleared.
-//  * A task whose attempt number reached the job's max_attempts, or whose
-//    error is permanent (not IsRetryable), is dead-lettered with the record
-//    of every failed attempt (error, worker, duration); the job's failure
-//    budget (max_failed_tasks) decides between failing at once and going on
-//    to a PARTIAL result (see JobRecord).  Retry() reruns the dead letters.
+// workers, results back in.  It holds the books (JobTable/JobRecord,
+// ReadyQueue, LeaseTable, the connected workers) under one mutex, sequences
+// each event through the policies, and knows nothing of gRPC: the services
+// translate messages and call it.  Where each decision is made (one file,
+// own state, typed decision, own unit test; docs/DESIGN.md "Where a task's
+// life is decided"):
+//  * retry_policy.h: a failed attempt is retried after a backoff or
+//    dead-lettered (IsRetryable: the one list of retryable codes; the retry
+//    defaults).  A timed-out lease counts an attempt like a failure.
+//  * suspects.h: a dead worker's leases go back free, as suspects; a worker
+//    that dies holding suspects has them charged.
+//  * speculation.h: backup copies of stragglers; the first result wins and
+//    the other copy is revoked and dropped.  A copy that fails while its twin
+//    runs is only recorded.
+//  * admission.h: spec checks, max_open_jobs (RESOURCE_EXHAUSTED beyond);
+//    max_tasks_per_job tasks per stage (JobRecord).
+//  * restore.h: rebuilding jobs from the journal at start.
+//  * refusals.h: a worker that cannot prepare a job (TaskError.prepare_failed
+//    with FAILED_PRECONDITION) is excluded from it, the task requeued
+//    uncharged; a job every connected worker refused fails after
+//    lease_timeout naming them.
+//  * ended_jobs.h: the last keep_finished_jobs ended jobs are kept.
+//  * Lost intermediate data (JobRecord's repairs): a task of stage s > 0
+//    failing with DATA_LOSS and a TaskError.lost_previous_tasks list
+//    (LostPreviousTasksError in jobs/job.h; at most stage s-1's task count
+//    entries, each below it, or the report is refused) has those tasks of
+//    stage s-1 run again (counted as `rerun`, bounded by max_repairs), then
+//    runs again itself without counting the attempt.
+// And here:
 //  * A partial is merged exactly once: only the result of a current lease
 //    (same worker stream, same attempt) is accepted; late results of lost
 //    leases, duplicates, and results of finished jobs are ignored.
@@ -32,36 +36,14 @@
 //  * Tasks a draining worker hands back unstarted (Goodbye) are requeued at
 //    once without counting an attempt.
 //  * Task timeout (spec.task_timeout_s): measured from the first heartbeat
-//    listing the task as executing (tasks may wait in a worker's queue
-//    first); past it the lease is taken back, the worker told to drop the
-//    attempt, and the task retried (DEADLINE_EXCEEDED is transient).
-//  * Speculation: once a job has no task waiting, a task executing longer
-//    than speculation_multiple x the stage's median run time (and at least
-//    min_speculation_delay) gets one backup lease on another worker; the
-//    first result wins and the other copy is revoked and dropped.  A copy
-//    that fails while its twin runs is only recorded.
-//  * Lost intermediate data: a task of stage s > 0 failing with DATA_LOSS
-//    and a TaskError.lost_previous_tasks list (LostPreviousTasksError in
-//    jobs/job.h; at most stage s-1's task count entries, each below it, or
-//    the report is refused) has those tasks of stage s-1 run again (counted
-//    as `rerun`), then runs again itself without counting the attempt.
-//    Each rerun counts against the job's repair limit (spec.max_repairs,
-//    default 3 x the rerun stage's tasks): past it the job fails naming
-//    its store, which is then most likely not shared by all workers.
-//  * A worker that cannot prepare a job (TaskError.prepare_failed with
-//    FAILED_PRECONDITION: e.g. it cannot read the loan tape the
-//    coordinator read) is the worker's fault, not the task's: the task
-//    goes back to the queue without counting the attempt, and that worker
-//    stream is given no more tasks of the job.  When every connected
-//    worker has so refused a job and no other worker connects within
-//    lease_timeout (a starting worker's time to say Hello), the job fails
-//    naming them and their reasons (it would otherwise wait, silently, for
-//    a worker that may never come).
+//    listing the task as executing; past it the lease is taken back, the
+//    worker told to drop the attempt, and the task retried
+//    (DEADLINE_EXCEEDED is transient).
 //  * Journal (options.journal): jobs, merged partials and job ends are
-//    recorded under the lock (buffered; the owner flushes); Restore()
-//    rebuilds the jobs of a journal at start.
-//  * Limits: max_open_jobs unfinished jobs (RESOURCE_EXHAUSTED beyond),
-//    max_tasks_per_job tasks per stage.
+//    recorded under the lock (buffered; the owner flushes).
+//
+// Files: scheduler.cc (jobs, results, losses, ticks), scheduler_dispatch.cc
+// (handing tasks out), scheduler_queries.cc (read-only views, metrics).
 
 // Events: calls that can make tasks ready or end jobs return SchedulerEvents
 // which the caller acts on outside the lock (wake streams holding credit,
@@ -343,11 +325,11 @@ class Scheduler {
   uint64_t jobs_forgotten_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<TaskKey> scratch_ ABSL_GUARDED_BY(mu_);
   // The policies, each with its own state (see the file comment).
-  OpenJobs open_jobs_ ABSL_GUARDED_BY(mu_);          // admission.h
-  EndedJobs ended_ ABSL_GUARDED_BY(mu_);             // ended_jobs.h
-  Suspects suspects_ ABSL_GUARDED_BY(mu_);           // suspects.h
-  Speculation speculation_ ABSL_GUARDED_BY(mu_);     // speculation.h
-  Refusals refusals_ ABSL_GUARDED_BY(mu_);           // refusals.h
+  OpenJobs open_jobs_ ABSL_GUARDED_BY(mu_);       // admission.h
+  EndedJobs ended_ ABSL_GUARDED_BY(mu_);          // ended_jobs.h
+  Suspects suspects_ ABSL_GUARDED_BY(mu_);        // suspects.h
+  Speculation speculation_ ABSL_GUARDED_BY(mu_);  // speculation.h
+  Refusals refusals_ ABSL_GUARDED_BY(mu_);        // refusals.h
 };
 
 }  // namespace gridless

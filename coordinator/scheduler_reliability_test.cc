@@ -437,7 +437,8 @@ TEST_F(SchedulerReliabilityTest, LostTaskListFromAWorkerIsBounded) {
 // A typed lost-task list longer than the previous stage (2 map tasks here)
 // is refused before it is copied or acted on, even when every entry is in
 // range: the task is dead-lettered naming why, and nothing reruns.
-TEST_F(SchedulerReliabilityTest, LostTaskListLongerThanThePreviousStageIsRefused) {
+TEST_F(SchedulerReliabilityTest,
+       LostTaskListLongerThanThePreviousStageIsRefused) {
   const std::string id = Submit(Budget(Spec("twostage", 2), 1));
   sched_->WorkerConnected(1, "w1", 8);
   SucceedAll(1, Take(1, 100));

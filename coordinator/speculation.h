@@ -59,8 +59,7 @@ class Speculation {
 
   // One pass over the wanted backups: `classify` judges each, `lease` is
   // called for each kTake (at most `max`).  Returns how many were leased.
-  size_t Take(size_t max,
-              absl::FunctionRef<Candidate(const TaskKey&)> classify,
+  size_t Take(size_t max, absl::FunctionRef<Candidate(const TaskKey&)> classify,
               absl::FunctionRef<void(const TaskKey&)> lease);
 
  private:

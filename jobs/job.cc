@@ -1,4 +1,6 @@
 // The lost-previous-tasks convention (see job.h).
+#include "jobs/job.h"
+
 #include <algorithm>
 #include <string>
 
@@ -6,7 +8,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "jobs/job.h"
 
 namespace gridless {
 
@@ -14,8 +15,8 @@ absl::Status LostPreviousTasksError(std::vector<uint64_t> tasks,
                                     std::string_view detail) {
   std::sort(tasks.begin(), tasks.end());
   tasks.erase(std::unique(tasks.begin(), tasks.end()), tasks.end());
-  absl::Status s = absl::DataLossError(
-      absl::string_view(detail.data(), detail.size()));
+  absl::Status s =
+      absl::DataLossError(absl::string_view(detail.data(), detail.size()));
   s.SetPayload(absl::string_view(kLostPreviousTasksTypeUrl.data(),
                                  kLostPreviousTasksTypeUrl.size()),
                absl::Cord(absl::StrJoin(tasks, ",")));

@@ -19,10 +19,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "jobs/job.h"
 #include "tbb/global_control.h"
 #include "tbb/info.h"
 #include "tbb/task_arena.h"
-#include "jobs/job.h"
 #include "worker/job_entry.h"
 
 namespace gridless {

@@ -73,8 +73,8 @@ TEST_F(LostRunsTest, DeletedOrCorruptRunNamesTheMapTaskAndRerunRecovers) {
   EXPECT_THAT(*tasks, ElementsAre(lost.map_task, corrupt.map_task));
   // The list is typed (a payload the worker sends as
   // TaskError.lost_previous_tasks), not text in the message.
-  EXPECT_FALSE(LostMapTasks(absl::DataLossError(r.status().message()))
-                   .has_value());
+  EXPECT_FALSE(
+      LostMapTasks(absl::DataLossError(r.status().message())).has_value());
 
   // Re-running just those map tasks rewrites the same runs (same checksums,
   // so the reduce plan stays valid) and the reduce succeeds.
@@ -140,10 +140,9 @@ TEST(LostMapTasksTest, OnlyDataLossWithTheTypedListCounts) {
   EXPECT_FALSE(
       LostMapTasks(absl::DataLossError("x [lost_map_tasks=1]")).has_value());
   absl::Status unavailable = absl::UnavailableError("x");
-  unavailable.SetPayload(
-      absl::string_view(kLostPreviousTasksTypeUrl.data(),
-                        kLostPreviousTasksTypeUrl.size()),
-      absl::Cord("1"));
+  unavailable.SetPayload(absl::string_view(kLostPreviousTasksTypeUrl.data(),
+                                           kLostPreviousTasksTypeUrl.size()),
+                         absl::Cord("1"));
   EXPECT_FALSE(LostMapTasks(unavailable).has_value());
   auto s = LostMapTasksError({7, 3, 7}, "lost");
   EXPECT_EQ(s.message(), "lost");
