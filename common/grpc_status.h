@@ -12,10 +12,7 @@ namespace gridless {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// True when trying the same work again may succeed (Abseil's guidance:
-// UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL,
-// UNKNOWN).  Permanent otherwise.
-bool IsRetryable(absl::StatusCode code);
+// Which codes are retryable: IsRetryable in coordinator/retry_policy.h.
 
 }  // namespace gridless
 

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "common/auth.h"
 #include "common/clock.h"
+#include "coordinator/retry_policy.h"
 #include "jobs/job.h"
 
 namespace gridless {
@@ -26,11 +27,11 @@ struct CoordinatorOptions {
   std::string http_listen;
   // A lease not renewed by a heartbeat for this long goes back to the queue.
   absl::Duration lease_timeout = absl::Seconds(10);
-  // Retry backoff: base * 2^(attempt-1), capped, with full jitter.
-  absl::Duration backoff_base = absl::Milliseconds(50);
-  absl::Duration backoff_max = absl::Seconds(5);
+  // Retry (coordinator/retry_policy.h, which holds the defaults).
+  absl::Duration backoff_base = kDefaultBackoffBase;
+  absl::Duration backoff_max = kDefaultBackoffMax;
   // Used when a JobSpec leaves max_attempts at 0.
-  uint32_t default_max_attempts = 3;
+  uint32_t default_max_attempts = kDefaultMaxAttempts;
   // Kinds known to this coordinator; required (CoordinatorMain and `gridless
   // run` pass JobRegistry::Global(), so that this library links without the
   // built-in kinds).

@@ -14,8 +14,8 @@
 
 #include "absl/strings/numbers.h"
 #include "coordinator/coordinator.h"
-#include "coordinator/fake_worker.h"
-#include "coordinator/test_kinds.h"
+#include "coordinator/testing/fake_worker.h"
+#include "coordinator/testing/test_kinds.h"
 #include "gridless/v1/job.grpc.pb.h"
 #include "gridless/v1/worker.grpc.pb.h"
 #include "gtest/gtest.h"

@@ -39,7 +39,7 @@ int CoordinatorMain(int argc, char** argv) {
   CoordinatorOptions options;
   options.registry = &JobRegistry::Global();
   double lease_timeout_s = 10;
-  int64_t max_attempts = 3;
+  int64_t max_attempts = kDefaultMaxAttempts;
   bool quiet = false;
   flags.String("listen", &options.listen,
                "HOST:PORT to serve gRPC on (port 0 picks a free port)");
@@ -48,7 +48,7 @@ int CoordinatorMain(int argc, char** argv) {
   flags.Double("lease-timeout", &lease_timeout_s, 0.1, 86400,
                "seconds without a message from a worker before its tasks go "
                "back to the queue");
-  flags.Int("max-attempts", &max_attempts, 1, 1000,
+  flags.Int("max-attempts", &max_attempts, 1, kMaxAttemptsLimit,
             "attempts per task when a job does not set max_attempts");
   flags.Bool("quiet", &quiet, "do not log workers and jobs to stderr");
   flags.String("journal", &options.journal_path,

@@ -280,6 +280,27 @@ void JobRecord::Fail(std::string error, absl::Time now) {
   Finish(v1::JOB_STATE_FAILED, std::move(error), now);
 }
 
+absl::StatusOr<std::vector<uint64_t>> JobRecord::CheckLostPreviousTasks(
+    const google::protobuf::RepeatedField<uint64_t>& lost) const {
+  if (stage_ == 0) {
+    return absl::InvalidArgumentError("the first stage has no previous stage");
+  }
+  const uint64_t previous = previous_payloads_.size();
+  if (static_cast<uint64_t>(lost.size()) > previous) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("it names ", lost.size(), " tasks, but stage ", stage_ - 1,
+                     " had ", previous));
+  }
+  for (uint64_t i : lost) {
+    if (i >= previous) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("lost task ", i, " is out of range: stage ", stage_ - 1,
+                       " had ", previous, " tasks"));
+    }
+  }
+  return std::vector<uint64_t>(lost.begin(), lost.end());
+}
+
 absl::StatusOr<JobRecord::RepairPlan> JobRecord::RequestRepair(
     uint64_t waiting, const std::vector<uint64_t>& lost, uint64_t leased_at,
     absl::string_view report, absl::Time now) {

@@ -54,6 +54,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "coordinator/task_key.h"
+#include "google/protobuf/repeated_field.h"
 #include "gridless/v1/job.pb.h"
 #include "jobs/job.h"
 #include "jobs/tree_reducer.h"
@@ -106,6 +107,8 @@ class JobRecord {
   uint32_t stage() const { return stage_; }
   uint32_t num_stages() const;
   uint64_t stage_tasks() const { return payloads_.size(); }
+  // The previous stage's task count (0 in the first stage).
+  uint64_t previous_stage_tasks() const { return previous_payloads_.size(); }
   // REQUIRES: index < stage_tasks().
   const std::string& payload(uint64_t index) const { return payloads_[index]; }
   // The payload of a task of the current or the previous stage.
@@ -116,6 +119,12 @@ class JobRecord {
   // Whether a task of the current stage has been merged / dead-lettered.
   bool merged(uint64_t index) const;
   bool dead(uint64_t index) const;
+  // Whether `key` is a task of the current stage that still needs to run
+  // (neither merged nor dead-lettered).  REQUIRES: the job is running.
+  bool Unfinished(const TaskKey& key) const {
+    return key.stage == stage_ && key.index < stage_tasks() &&
+           !merged(key.index) && !dead(key.index);
+  }
 
   // A lease of a task of the current stage begins: counts the attempt and a
   // running task.  Returns the attempt number (1-based).
@@ -179,6 +188,12 @@ class JobRecord {
   // job, naming the kind's IntermediateStore and the likely cause (a store
   // not shared by all workers), and returns FAILED_PRECONDITION with that
   // message: the caller must then end the job (finished() is true).
+  // The lost-task list of a worker's report (TaskError.lost_previous_tasks:
+  // hostile), checked before anything is copied: at most the previous
+  // stage's task count entries, each below it.  INVALID_ARGUMENT saying
+  // what is wrong otherwise (and in the first stage, which has no previous).
+  absl::StatusOr<std::vector<uint64_t>> CheckLostPreviousTasks(
+      const google::protobuf::RepeatedField<uint64_t>& lost) const;
   absl::StatusOr<RepairPlan> RequestRepair(uint64_t waiting,
                                            const std::vector<uint64_t>& lost,
                                            uint64_t leased_at,

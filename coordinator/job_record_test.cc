@@ -3,7 +3,7 @@
 #include "coordinator/job_record.h"
 
 #include "common/clock.h"
-#include "coordinator/test_kinds.h"
+#include "coordinator/testing/test_kinds.h"
 #include "gtest/gtest.h"
 
 namespace gridless {
@@ -106,6 +106,38 @@ TEST(JobRecordTest, SecondStageIsPlannedFromTheFirstStagesAccumulator) {
   EXPECT_EQ(job->state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_EQ(job->result().fields().at("stage0").number_value(), 3);
   EXPECT_EQ(job->result().fields().at("stage1").number_value(), 6);
+}
+
+// A worker's lost-task list is bounded before it is copied: no longer than
+// the previous stage, every index below its task count; none in stage 0.
+TEST(JobRecordTest, LostPreviousTaskListsAreBounded) {
+  TwoStageKind kind;
+  auto job = *JobRecord::Create("job-1", 1, Spec("twostage", 3), &kind, 3,
+                                absl::Now());
+  google::protobuf::RepeatedField<uint64_t> lost;
+  lost.Add(1);
+  EXPECT_EQ(job->CheckLostPreviousTasks(lost).status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "stage 0 has no previous stage";
+  for (uint64_t i = 0; i < 3; ++i) {
+    job->StartAttempt(i);
+    job->EndAttempt();
+    job->OnSucceeded(i, TestPartial("twostage", 0, i, ""), 0, absl::Now());
+  }
+  ASSERT_EQ(job->stage(), 1u);
+  ASSERT_EQ(job->previous_stage_tasks(), 3u);
+  lost.Clear();
+  for (uint64_t i : {2, 0, 2}) lost.Add(i);
+  auto ok = job->CheckLostPreviousTasks(lost);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(*ok, (std::vector<uint64_t>{2, 0, 2}));
+  lost.Add(1);  // 4 entries, 3 tasks: refused even though all are in range
+  EXPECT_EQ(job->CheckLostPreviousTasks(lost).status().message(),
+            "it names 4 tasks, but stage 0 had 3");
+  lost.Clear();
+  lost.Add(3);
+  EXPECT_EQ(job->CheckLostPreviousTasks(lost).status().message(),
+            "lost task 3 is out of range: stage 0 had 3 tasks");
 }
 
 TEST(JobRecordTest, MergeErrorFailsTheJobNamingTheTask) {

@@ -2,15 +2,13 @@
 #include "coordinator/scheduler.h"
 
 #include <algorithm>
-#include <cmath>
 #include <utility>
+#include <variant>
+#include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
-#include "common/grpc_status.h"
-#include "jobs/mapreduce/lost_map_tasks.h"
+#include "coordinator/admission.h"
+#include "coordinator/restore.h"
 
 namespace gridless {
 namespace {
@@ -19,11 +17,6 @@ std::string TaskName(const TaskKey& task) {
   return absl::StrCat("task ", task.index, " (stage ", task.stage, ")");
 }
 
-// How often running jobs are scanned for stragglers.
-constexpr absl::Duration kStragglerScanInterval = absl::Milliseconds(250);
-// speculation_multiple when a spec leaves it at 0.
-constexpr double kDefaultSpeculationMultiple = 4;
-
 v1::TaskRef RefOf(const JobRecord& job, const TaskKey& key, uint32_t attempt) {
   v1::TaskRef ref;
   ref.set_job_id(job.id());
@@ -31,23 +24,6 @@ v1::TaskRef RefOf(const JobRecord& job, const TaskKey& key, uint32_t attempt) {
   ref.set_task_index(key.index);
   ref.set_attempt(attempt);
   return ref;
-}
-
-// "job-N" -> N.
-std::optional<JobHandle> HandleOf(absl::string_view id) {
-  JobHandle h = 0;
-  if (!absl::ConsumePrefix(&id, "job-") || !absl::SimpleAtoi(id, &h) ||
-      h == 0) {
-    return std::nullopt;
-  }
-  return h;
-}
-
-// Whether `key` is a task of the job's current stage that still needs to
-// run (neither merged nor dead-lettered).  REQUIRES: the job is running.
-bool Unfinished(const JobRecord& job, const TaskKey& key) {
-  return key.stage == job.stage() && key.index < job.stage_tasks() &&
-         !job.merged(key.index) && !job.dead(key.index);
 }
 
 }  // namespace
@@ -61,55 +37,33 @@ Scheduler::Scheduler(SchedulerOptions options)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? options_.clock : RealClock::Get()),
       leases_(options_.lease_timeout),
-      backoff_(options_.backoff_base, options_.backoff_max, options_.seed) {}
+      retry_(options_.backoff_base, options_.backoff_max, options_.seed),
+      open_jobs_(options_.max_open_jobs),
+      ended_(options_.keep_finished_jobs),
+      speculation_(options_.min_speculation_delay) {}
 
 uint32_t Scheduler::MaxAttemptsFor(const v1::JobSpec& spec) const {
-  if (spec.max_attempts() > 0) return spec.max_attempts();
-  return std::max<uint32_t>(1, options_.default_max_attempts);
+  return RetryPolicy::MaxAttemptsFor(spec, options_.default_max_attempts);
+}
+
+void Scheduler::CountRetry(JobRecord* job) {
+  ++tasks_retried_;
+  job->CountRetry();
 }
 
 // ---------------------------------------------------------------- jobs ----
 
 absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
-  if (options_.registry == nullptr) {
-    return absl::FailedPreconditionError("scheduler has no job registry");
-  }
-  auto kind = options_.registry->Find(spec.kind());
-  if (!kind.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job spec field \"kind\": ", kind.status().message()));
-  }
-  if (spec.max_attempts() > kMaxAttemptsLimit) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job spec field \"max_attempts\": expected at most ",
-                     kMaxAttemptsLimit, ", got ", spec.max_attempts()));
-  }
-  if (!(spec.task_timeout_s() >= 0) || std::isinf(spec.task_timeout_s())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job spec field \"task_timeout_s\": expected a finite "
-                     "number of seconds >= 0, got ",
-                     spec.task_timeout_s()));
-  }
-  if (!std::isfinite(spec.speculation_multiple())) {
-    return absl::InvalidArgumentError(
-        "job spec field \"speculation_multiple\": expected a finite number "
-        "(0 = default, negative = off)");
-  }
-
+  auto kind = CheckSpec(spec, options_.registry);
+  if (!kind.ok()) return kind.status();
   JobHandle handle;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) {
       return absl::UnavailableError("coordinator is shutting down");
     }
-    if (open_jobs_ >= options_.max_open_jobs) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          open_jobs_,
-          " jobs are unfinished, the coordinator's limit "
-          "(--max-open-jobs): wait for one to end, cancel one, or raise the "
-          "limit"));
-    }
-    ++open_jobs_;  // reserved while planning
+    // A place reserved while planning.
+    if (absl::Status s = open_jobs_.Reserve(); !s.ok()) return s;
     handle = jobs_.NewHandle();
   }
   // Plan outside the lock: it may be slow, and kinds are thread-safe.
@@ -120,7 +74,7 @@ absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
 
   std::lock_guard<std::mutex> lock(mu_);
   if (!job.ok()) {
-    --open_jobs_;
+    open_jobs_.Release();
     return job.status();
   }
   JobRecord* record = jobs_.Add(*std::move(job));
@@ -142,80 +96,46 @@ absl::StatusOr<v1::SubmitResponse> Scheduler::Submit(const v1::JobSpec& spec) {
 
 absl::Status Scheduler::Restore(std::vector<Journal::JobRecord> jobs,
                                 uint64_t last_forgotten_job) {
+  if (options_.registry == nullptr && !jobs.empty()) {
+    return absl::FailedPreconditionError("scheduler has no job registry");
+  }
   std::lock_guard<std::mutex> lock(mu_);
   const absl::Time now = Now();
   jobs_.ReserveThrough(last_forgotten_job);
   for (Journal::JobRecord& saved : jobs) {
-    std::optional<JobHandle> handle = HandleOf(saved.job_id);
+    std::optional<JobHandle> handle = JobHandleOf(saved.job_id);
     if (!handle.has_value()) {
       return absl::InvalidArgumentError(
           absl::StrCat("the journal holds a job id \"", saved.job_id,
                        "\" that is not of the form job-N"));
     }
     if (jobs_.Find(*handle) != nullptr) continue;
-    const double wall = saved.state == v1::JOB_STATE_RUNNING ||
-                                saved.state == v1::JOB_STATE_UNSPECIFIED
-                            ? absl::ToDoubleSeconds(now - saved.submitted)
-                            : saved.wall_seconds;
-    auto ended = [&](v1::JobState state, std::string error) {
-      return JobRecord::Ended(saved.job_id, *handle, saved.spec, state,
-                              std::move(error), std::move(saved.result),
-                              saved.submitted, wall);
-    };
-    if (saved.state != v1::JOB_STATE_RUNNING &&
-        saved.state != v1::JOB_STATE_UNSPECIFIED) {
-      jobs_.Add(ended(saved.state, saved.error));
-      NoteEnded(*handle);
-      continue;
-    }
-    auto kind = options_.registry->Find(saved.spec.kind());
-    absl::StatusOr<std::unique_ptr<JobRecord>> job =
-        kind.ok()
-            ? JobRecord::Create(saved.job_id, *handle, saved.spec, *kind,
-                                MaxAttemptsFor(saved.spec), saved.submitted,
-                                options_.max_tasks_per_job)
-            : absl::StatusOr<std::unique_ptr<JobRecord>>(kind.status());
-    if (!job.ok()) {
-      JobRecord* failed = jobs_.Add(
-          ended(v1::JOB_STATE_FAILED,
-                absl::StrCat("could not resume the job after a coordinator "
-                             "restart: ",
-                             job.status().message())));
-      if (options_.journal != nullptr) {
-        options_.journal->RecordJobEnd(failed->id(), failed->state(),
-                                       failed->error(), failed->result(), wall);
-      }
-      NoteEnded(*handle);
-      continue;
-    }
-    JobRecord* record = jobs_.Add(*std::move(job));
-    ++open_jobs_;
-    std::sort(saved.done.begin(), saved.done.end(),
-              [](const Journal::TaskDone& a, const Journal::TaskDone& b) {
-                return std::tie(a.stage, a.index) < std::tie(b.stage, b.index);
-              });
-    for (Journal::TaskDone& t : saved.done) {
-      if (record->finished()) break;
-      if (t.stage != record->stage() || t.index >= record->stage_tasks() ||
-          record->merged(t.index)) {
-        continue;
-      }
-      record->OnSucceeded(t.index, std::move(t.partial), t.run_seconds, now);
-    }
-    if (record->finished()) {
-      SchedulerEvents ignored;
-      OnJobFinished(record, &ignored);
-      continue;
-    }
-    // Queue the unmerged tasks as ranges.
-    uint64_t begin = 0;
-    const uint64_t n = record->stage_tasks();
-    while (begin < n) {
-      while (begin < n && record->merged(begin)) ++begin;
-      uint64_t end = begin;
-      while (end < n && !record->merged(end)) ++end;
-      if (end > begin) ready_.PushRange(*handle, record->stage(), begin, end);
-      begin = end;
+    const uint32_t max_attempts = MaxAttemptsFor(saved.spec);
+    RestoredJob restored =
+        RestoreJob(std::move(saved), *handle, *options_.registry, max_attempts,
+                   options_.max_tasks_per_job, now);
+    JobRecord* record = jobs_.Add(std::move(restored.record));
+    switch (restored.what) {
+      case RestoredJob::What::kFailed:
+        if (options_.journal != nullptr) {
+          options_.journal->RecordJobEnd(record->id(), record->state(),
+                                         record->error(), record->result(),
+                                         restored.wall_seconds);
+        }
+        [[fallthrough]];
+      case RestoredJob::What::kEnded:
+        NoteEnded(*handle);
+        break;
+      case RestoredJob::What::kRunning:
+        open_jobs_.Reopen();
+        if (record->finished()) {
+          SchedulerEvents ignored;
+          OnJobFinished(record, &ignored);
+        }
+        for (const auto& [begin, end] : restored.to_queue) {
+          ready_.PushRange(*handle, record->stage(), begin, end);
+        }
+        break;
     }
   }
   return absl::OkStatus();
@@ -235,55 +155,6 @@ absl::StatusOr<v1::JobState> Scheduler::Cancel(absl::string_view job_id,
   return job->state();
 }
 
-absl::StatusOr<v1::Progress> Scheduler::GetProgress(
-    absl::string_view job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const JobRecord* job = jobs_.Find(job_id);
-  if (job == nullptr) {
-    return JobNotFound(job_id);
-  }
-  return job->Progress(Now(), workers_.size());
-}
-
-absl::StatusOr<v1::JobResult> Scheduler::GetResult(
-    absl::string_view job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const JobRecord* job = jobs_.Find(job_id);
-  if (job == nullptr) {
-    return JobNotFound(job_id);
-  }
-  v1::JobResult result;
-  *result.mutable_progress() = job->Progress(Now(), workers_.size());
-  *result.mutable_result() = job->result();
-  return result;
-}
-
-v1::ListJobsResponse Scheduler::ListJobs() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  v1::ListJobsResponse response;
-  const absl::Time now = Now();
-  for (const auto& job : jobs_.all()) {
-    *response.add_jobs() = job->Progress(now, workers_.size());
-  }
-  return response;
-}
-
-absl::StatusOr<v1::FailuresResponse> Scheduler::ListFailures(
-    absl::string_view job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const JobRecord* job = jobs_.Find(job_id);
-  if (job == nullptr) {
-    return JobNotFound(job_id);
-  }
-  v1::FailuresResponse response;
-  response.set_job_id(job->id());
-  response.set_state(job->state());
-  for (v1::DeadLetter& d : job->DeadLetters()) {
-    *response.add_dead_letters() = std::move(d);
-  }
-  return response;
-}
-
 absl::StatusOr<v1::RetryResponse> Scheduler::Retry(absl::string_view job_id,
                                                    SchedulerEvents* events) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -293,13 +164,8 @@ absl::StatusOr<v1::RetryResponse> Scheduler::Retry(absl::string_view job_id,
   }
   auto tasks = job->Retry(Now());
   if (!tasks.ok()) return tasks.status();
-  ++open_jobs_;
-  // Running again: not among the ended jobs to forget.
-  if (auto seq = end_sequence_.find(job->handle());
-      seq != end_sequence_.end()) {
-    ended_.erase(seq->second);
-    end_sequence_.erase(seq);
-  }
+  open_jobs_.Reopen();
+  ended_.Reopen(job->handle());  // running again: not to be forgotten
   QueueTasks(job, *tasks);
   if (options_.journal != nullptr) options_.journal->RecordJobReopen(job->id());
   events->tasks_ready = !tasks->empty();
@@ -307,34 +173,6 @@ absl::StatusOr<v1::RetryResponse> Scheduler::Retry(absl::string_view job_id,
   response.set_tasks(tasks->size());
   response.set_state(job->state());
   return response;
-}
-
-bool Scheduler::AwaitFinal(absl::string_view job_id,
-                           absl::Time deadline) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    const JobRecord* job = jobs_.Find(job_id);
-    if (job == nullptr) return false;
-    if (job->finished()) return true;
-    if (stopped_) return false;
-    if (deadline == absl::InfiniteFuture()) {
-      job_finished_.wait(lock);
-    } else if (job_finished_.wait_until(lock, absl::ToChronoTime(deadline)) ==
-               std::cv_status::timeout) {
-      return job->finished();
-    }
-  }
-}
-
-void Scheduler::Stop() {
-  std::lock_guard<std::mutex> lock(mu_);
-  stopped_ = true;
-  job_finished_.notify_all();
-}
-
-bool Scheduler::stopped() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return stopped_;
 }
 
 // ------------------------------------------------------------- workers ----
@@ -365,12 +203,10 @@ SchedulerEvents Scheduler::WorkerDisconnected(WorkerId id) {
     }
     workers_.erase(it);
   }
+  suspects_.ForgetWorker(id);
+  refusals_.ForgetWorker(id);
   // The jobs the remaining workers refused may have no worker left.
-  absl::flat_hash_set<JobHandle> refused;
-  for (const auto& [wid, w] : workers_) {
-    refused.insert(w.refused.begin(), w.refused.end());
-  }
-  for (JobHandle h : refused) {
+  for (JobHandle h : refusals_.RefusedByAny()) {
     if (JobRecord* job = jobs_.Find(h); job != nullptr) {
       CheckRunnable(job, now, &events);
     }
@@ -398,120 +234,6 @@ void Scheduler::WorkerHeartbeat(WorkerId id, const v1::Heartbeat& heartbeat) {
     leases_.MarkStarted(TaskKey{job->handle(), ref.stage(), ref.task_index()},
                         id, ref.attempt(), now, deadline);
   }
-}
-
-size_t Scheduler::AppendTask(WorkerId id, JobRecord* job, const TaskKey& key,
-                             uint32_t attempt, v1::TaskBatch* batch) {
-  size_t bytes = 0;
-  WorkerInfo& w = workers_[id];
-  if (w.seen_jobs.insert(key.job).second) {
-    v1::JobDefinition* def = batch->add_jobs();
-    def->set_job_id(job->id());
-    *def->mutable_spec() = job->spec();
-    bytes += job->spec().ByteSizeLong();
-  }
-  const std::string& payload = job->payload(key.stage, key.index);
-  v1::Task* task = batch->add_tasks();
-  task->set_job_id(job->id());
-  task->set_stage(key.stage);
-  task->set_task_index(key.index);
-  task->set_attempt(attempt);
-  task->set_payload(payload);
-  task->set_timeout_s(job->spec().task_timeout_s());
-  return bytes + payload.size() + job->id().size() + 16;
-}
-
-size_t Scheduler::TakeTasks(WorkerId id, size_t max, v1::TaskBatch* batch) {
-  // Taken from the queue in chunks sized from the bytes per task seen so
-  // far, so that a batch stops near kMaxBatchBytes without putting tasks
-  // back (and round-robin order carries over).
-  constexpr size_t kChunk = 64;
-  std::lock_guard<std::mutex> lock(mu_);
-  auto w = workers_.find(id);
-  if (w == workers_.end() || max == 0) return 0;
-  const absl::Time now = Now();
-  ready_.ReleaseDue(now);
-  size_t bytes = 0;
-  size_t taken = TakeSuspects(id, max, now, batch, &bytes);
-  JobHandle cached_handle = 0;
-  JobRecord* job = nullptr;
-  while (taken < max && bytes < kMaxBatchBytes && ready_.ready() > 0) {
-    size_t chunk = std::min(kChunk, max - taken);
-    if (taken == 0) {
-      chunk = 1;  // measure first
-    } else {
-      const size_t per_task = std::max<size_t>(1, bytes / taken);
-      chunk = std::min(chunk, (kMaxBatchBytes - bytes) / per_task + 1);
-    }
-    scratch_.clear();
-    ready_.TakeBatch(chunk, &scratch_, w->second.refused);
-    if (scratch_.empty()) break;  // only jobs this worker refused
-    for (const TaskKey& key : scratch_) {
-      if (key.job != cached_handle || job == nullptr) {
-        cached_handle = key.job;
-        job = jobs_.Find(key.job);
-      }
-      if (job == nullptr || job->finished()) continue;
-      // A task of the previous stage is a repair; anything else not of the
-      // current stage, merged, dead, waiting or leased is stale.
-      const bool repair =
-          key.stage + 1 == job->stage() && job->repairing(key.index);
-      if (!repair &&
-          (!Unfinished(*job, key) || job->waiting_for_repair(key.index))) {
-        continue;
-      }
-      if (leases_.Leased(key)) continue;
-      if (!repair && suspects_.contains(key)) {
-        // Its backoff is over: it waits for a worker with suspect room.
-        suspect_queue_.push_back(key);
-        continue;
-      }
-      const uint32_t attempt = repair ? job->StartRepairAttempt(key.index)
-                                      : job->StartAttempt(key.index);
-      leases_.Grant(key, id, attempt, now);
-      bytes += AppendTask(id, job, key, attempt, batch);
-      ++taken;
-    }
-  }
-  // Suspects the loop above moved out of the ready queue.
-  if (taken < max && !suspect_queue_.empty()) {
-    taken += TakeSuspects(id, max - taken, now, batch, &bytes);
-  }
-  if (taken < max && !backups_wanted_.empty()) {
-    taken += TakeBackups(id, max - taken, now, batch);
-  }
-  return taken;
-}
-
-size_t Scheduler::TakeBackups(WorkerId id, size_t max, absl::Time now,
-                              v1::TaskBatch* batch) {
-  size_t taken = 0;
-  // One pass: a straggler whose primary runs on this very worker waits for
-  // another worker.
-  for (size_t n = backups_wanted_.size(); n > 0 && taken < max; --n) {
-    const TaskKey key = backups_wanted_.front();
-    backups_wanted_.pop_front();
-    JobRecord* job = jobs_.Find(key.job);
-    const Lease* primary = leases_.Find(key);
-    if (job == nullptr || job->finished() || key.stage != job->stage() ||
-        primary == nullptr || leases_.FindBackup(key) != nullptr ||
-        job->merged(key.index)) {
-      backup_pending_.erase(key);
-      continue;
-    }
-    if (primary->worker == id || workers_[id].refused.contains(key.job)) {
-      backups_wanted_.push_back(key);
-      continue;
-    }
-    backup_pending_.erase(key);
-    const uint32_t attempt = job->StartAttempt(key.index);
-    leases_.Grant(key, id, attempt, now, absl::InfiniteFuture(),
-                  /*backup=*/true);
-    job->CountSpeculative();
-    AppendTask(id, job, key, attempt, batch);
-    ++taken;
-  }
-  return taken;
 }
 
 void Scheduler::RevokeTwins(JobRecord* job, const TaskKey& task,
@@ -542,7 +264,7 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
       continue;
     }
     job->EndAttempt();
-    ClearSuspect(id, key);
+    suspects_.Clear(id, key);
     const bool ok = r.outcome_case() == v1::TaskResult::kPartial;
     if (key.stage != job->stage()) {
       // A repair of the previous stage: its partial was merged long ago.
@@ -593,30 +315,39 @@ SchedulerEvents Scheduler::OnResults(WorkerId id, v1::ResultBatch* batch) {
       continue;
     }
     if (key.stage == job->stage() && job->stage() > 0 &&
-        error.code() == absl::StatusCode::kDataLoss) {
-      if (auto lost = mapreduce::LostMapTasks(error); lost.has_value()) {
-        auto plan = job->RequestRepair(key.index, *lost, lease->sequence,
-                                       error.message(), now);
-        if (job->finished()) {  // past its repair limit
-          OnJobFinished(job, &events);
-          continue;
-        }
-        if (plan.ok()) {
-          // Not the task's fault: this attempt does not count.
-          job->UndoAttempt(key.index);
-          for (uint64_t i : plan->to_run) {
-            ready_.Push(TaskKey{job->handle(), key.stage - 1, i});
-          }
-          if (plan->requeue_now) ready_.Push(key);
-          events.tasks_ready = true;
-          continue;
-        }
+        error.code() == absl::StatusCode::kDataLoss &&
+        r.error().lost_previous_tasks_size() > 0) {
+      // The list comes from a worker: bounded before it is copied.
+      auto lost = job->CheckLostPreviousTasks(r.error().lost_previous_tasks());
+      absl::StatusOr<JobRecord::RepairPlan> plan =
+          lost.ok() ? job->RequestRepair(key.index, *lost, lease->sequence,
+                                         error.message(), now)
+                    : lost.status();
+      if (job->finished()) {  // past its repair limit
+        OnJobFinished(job, &events);
+        continue;
       }
+      if (plan.ok()) {
+        // Not the task's fault: this attempt does not count.
+        job->UndoAttempt(key.index);
+        for (uint64_t i : plan->to_run) {
+          ready_.Push(TaskKey{job->handle(), key.stage - 1, i});
+        }
+        if (plan->requeue_now) ready_.Push(key);
+        events.tasks_ready = true;
+        continue;
+      }
+      // A refused report: an ordinary permanent failure, naming why.
+      error =
+          absl::DataLossError(absl::StrCat(error.message(),
+                                           " (its lost_previous_tasks list was "
+                                           "refused: ",
+                                           plan.status().message(), ")"));
     }
     OnAttemptFailed(job, *lease, error, now, &events);
   }
   // A slot freed up: a worker may take a waiting suspect now.
-  if (!suspect_queue_.empty()) events.tasks_ready = true;
+  if (suspects_.queued() > 0) events.tasks_ready = true;
   return events;
 }
 
@@ -631,15 +362,13 @@ SchedulerEvents Scheduler::ReturnTasks(WorkerId id,
     std::optional<Lease> lease = leases_.Complete(key, id, ref.attempt());
     if (!lease.has_value() || job->finished()) continue;
     job->EndAttempt();
-    if (auto w = workers_.find(id); w != workers_.end()) {
-      w->second.suspects.erase(key);  // unstarted: still a suspect
-    }
+    suspects_.Unhold(id, key);  // unstarted: still a suspect
     if (key.stage == job->stage()) {
       job->UndoAttempt(key.index);
       if (leases_.Leased(key)) continue;  // its twin still runs
     }
-    if (suspects_.contains(key)) {
-      suspect_queue_.push_back(key);
+    if (suspects_.Contains(key)) {
+      suspects_.Queue(key);
     } else {
       ready_.Push(key);
     }
@@ -676,25 +405,17 @@ SchedulerEvents Scheduler::Tick(absl::Time now) {
       OnLeaseLost(e.lease, why, now, &events);
     }
   }
-  if (now >= next_straggler_check_) {
-    next_straggler_check_ = now + kStragglerScanInterval;
-    FindStragglers(now, &events);
-  }
-  if (!unrunnable_since_.empty()) {
-    std::vector<JobHandle> unrunnable;
-    for (const auto& [h, since] : unrunnable_since_) unrunnable.push_back(h);
-    for (JobHandle h : unrunnable) {
-      JobRecord* job = jobs_.Find(h);
-      if (job == nullptr || job->finished()) {
-        unrunnable_since_.erase(h);
-      } else {
-        CheckRunnable(job, now, &events);
-      }
+  if (speculation_.ScanDue(now)) FindStragglers(now, &events);
+  for (JobHandle h : refusals_.NotedUnrunnable()) {
+    JobRecord* job = jobs_.Find(h);
+    if (job == nullptr || job->finished()) {
+      refusals_.ForgetJob(h);
+    } else {
+      CheckRunnable(job, now, &events);
     }
   }
   ready_.ReleaseDue(now);
-  if (ready_.ready() > 0 || !backups_wanted_.empty() ||
-      !suspect_queue_.empty()) {
+  if (ready_.ready() > 0 || !speculation_.empty() || suspects_.queued() > 0) {
     events.tasks_ready = true;
   }
   return events;
@@ -704,20 +425,14 @@ void Scheduler::FindStragglers(absl::Time now, SchedulerEvents* events) {
   if (workers_.size() < 2) return;  // a backup needs another worker
   for (const auto& job : jobs_.all()) {
     if (job->finished() || job->counts().running() == 0) continue;
-    double multiple = job->spec().speculation_multiple();
-    if (multiple == 0) multiple = kDefaultSpeculationMultiple;
-    if (multiple < 0) continue;
     if (ready_.ready(job->handle()) > 0) continue;
-    std::optional<absl::Duration> median = job->MedianRunTime();
-    if (!median.has_value()) continue;
-    const absl::Duration threshold =
-        std::max(*median * multiple, options_.min_speculation_delay);
+    std::optional<absl::Duration> threshold = speculation_.Threshold(
+        job->spec(), [&] { return job->MedianRunTime(); });
+    if (!threshold.has_value()) continue;
     for (const Lease& lease :
-         leases_.Stragglers(job->handle(), now - threshold)) {
+         leases_.Stragglers(job->handle(), now - *threshold)) {
       if (lease.task.stage != job->stage()) continue;
-      if (!backup_pending_.insert(lease.task).second) continue;
-      backups_wanted_.push_back(lease.task);
-      events->tasks_ready = true;
+      if (speculation_.Want(lease.task)) events->tasks_ready = true;
     }
   }
 }
@@ -735,87 +450,26 @@ void Scheduler::OnWorkerLost(const Lease& lease, const absl::Status& why,
                              absl::Time now, SchedulerEvents* events) {
   JobRecord* job = jobs_.Find(lease.task.job);
   if (job == nullptr || job->finished()) return;
-  bool held_as_suspect = false;
-  if (auto w = workers_.find(lease.worker); w != workers_.end()) {
-    held_as_suspect = w->second.suspects.erase(lease.task) > 0;
-  }
-  if (held_as_suspect || lease.task.stage != job->stage()) {
+  const Suspects::Blame blame =
+      suspects_.OnWorkerLost(lease.worker, lease.task);
+  if (blame == Suspects::Blame::kCharge || lease.task.stage != job->stage()) {
     // Charged (a repair of the previous stage is charged as before).
     OnLeaseLost(lease, why, now, events);
     return;
   }
   job->EndAttempt();
   job->UndoAttempt(lease.task.index);
-  ++tasks_retried_;
-  job->CountRetry();
+  CountRetry(job);
   if (leases_.Leased(lease.task)) return;  // its twin still runs
-  suspects_.insert(lease.task);
-  suspect_queue_.push_back(lease.task);
+  suspects_.Add(lease.task);
   events->tasks_ready = true;
-}
-
-size_t Scheduler::TakeSuspects(WorkerId id, size_t max, absl::Time now,
-                               v1::TaskBatch* batch, size_t* bytes) {
-  WorkerInfo& w = workers_[id];
-  size_t taken = 0;
-  if (suspect_queue_.empty()) return 0;
-  // Forget suspects this worker no longer holds (merged elsewhere, revoked,
-  // timed out, their job ended).
-  absl::erase_if(w.suspects, [&](const TaskKey& k) {
-    const Lease* lease = leases_.Find(k);
-    return lease == nullptr || lease->worker != id;
-  });
-  // Only into free slots: a suspect must run at once, not wait behind the
-  // worker's prefetched tasks, or a death caused by one of those would be
-  // blamed on it.  It leads the batch, so it starts first.
-  const size_t slots = std::max(1u, w.slots);
-  const size_t held = leases_.leases_of(id);
-  const size_t room = held >= slots ? 0 : slots - held;
-  // One pass over the queue at most.  Entries that are stale, or leased, or
-  // waiting for a repair are dropped: such a task comes back through the
-  // ready queue, which sends suspects here.
-  for (size_t n = suspect_queue_.size();
-       n > 0 && taken < max && taken < room && w.suspects.size() < slots; --n) {
-    const TaskKey key = suspect_queue_.front();
-    suspect_queue_.pop_front();
-    JobRecord* job = jobs_.Find(key.job);
-    if (!suspects_.contains(key)) continue;
-    if (job == nullptr || job->finished() || !Unfinished(*job, key)) {
-      suspects_.erase(key);
-      continue;
-    }
-    if (leases_.Leased(key) || job->waiting_for_repair(key.index)) continue;
-    if (w.refused.contains(key.job)) {
-      suspect_queue_.push_back(key);  // for another worker
-      continue;
-    }
-    const uint32_t attempt = job->StartAttempt(key.index);
-    leases_.Grant(key, id, attempt, now);
-    w.suspects.insert(key);
-    *bytes += AppendTask(id, job, key, attempt, batch);
-    ++taken;
-  }
-  return taken;
-}
-
-void Scheduler::ClearSuspect(WorkerId id, const TaskKey& task) {
-  if (suspects_.erase(task) == 0) return;
-  if (auto w = workers_.find(id); w != workers_.end()) {
-    w->second.suspects.erase(task);
-  }
 }
 
 void Scheduler::OnPrepareRefused(WorkerId id, JobRecord* job,
                                  const Lease& lease, const absl::Status& error,
                                  absl::Time now, SchedulerEvents* events) {
   const TaskKey& key = lease.task;
-  if (auto w = workers_.find(id); w != workers_.end()) {
-    constexpr size_t kMaxReason = 500;  // the message is the worker's
-    absl::string_view why = error.message();
-    if (w->second.refused.insert(key.job).second) {
-      w->second.refused_why[key.job] = std::string(why.substr(0, kMaxReason));
-    }
-  }
+  if (workers_.contains(id)) refusals_.Refuse(id, key.job, error.message());
   // Not the task's fault: the attempt does not count.
   const bool current = key.stage == job->stage();
   if (current) {
@@ -823,10 +477,9 @@ void Scheduler::OnPrepareRefused(WorkerId id, JobRecord* job,
   } else {
     job->UndoRepairAttempt(key.index);
   }
-  ++tasks_retried_;
-  job->CountRetry();
+  CountRetry(job);
   if (!leases_.Leased(key) &&
-      (current ? Unfinished(*job, key)
+      (current ? job->Unfinished(key)
                : key.stage + 1 == job->stage() && job->repairing(key.index))) {
     ready_.Push(key);
     events->tasks_ready = true;
@@ -837,46 +490,15 @@ void Scheduler::OnPrepareRefused(WorkerId id, JobRecord* job,
 void Scheduler::CheckRunnable(JobRecord* job, absl::Time now,
                               SchedulerEvents* events) {
   if (job->finished()) return;
-  // No worker at all (waiting for one is normal), or one that may run it.
-  const bool runnable =
-      workers_.empty() ||
-      std::any_of(workers_.begin(), workers_.end(), [&](const auto& w) {
-        return !w.second.refused.contains(job->handle());
-      });
-  if (runnable) {
-    unrunnable_since_.erase(job->handle());
-    return;
+  Refusals::Workers workers;
+  workers.reserve(workers_.size());
+  for (const auto& [wid, w] : workers_) workers.emplace_back(wid, w.name);
+  Refusals::Verdict verdict =
+      refusals_.Check(job->handle(), workers, now, options_.lease_timeout);
+  if (auto* unrunnable = std::get_if<Refusals::Unrunnable>(&verdict)) {
+    job->Fail(std::move(unrunnable->reason), now);
+    OnJobFinished(job, events);
   }
-  // A worker that is starting gets lease_timeout to connect.
-  const absl::Time since =
-      unrunnable_since_.try_emplace(job->handle(), now).first->second;
-  if (now - since < options_.lease_timeout) return;
-  std::vector<std::string> refusals;
-  for (const auto& [wid, w] : workers_) {
-    auto why = w.refused_why.find(job->handle());
-    refusals.push_back(
-        absl::StrCat("worker ", w.name, ": ",
-                     why != w.refused_why.end() ? why->second : ""));
-  }
-  std::sort(refusals.begin(), refusals.end());
-  constexpr size_t kMaxNamed = 5;
-  const size_t more =
-      refusals.size() > kMaxNamed ? refusals.size() - kMaxNamed : 0;
-  refusals.resize(refusals.size() - more);
-  job->Fail(
-      absl::StrCat(
-          "no connected worker can run the job: all ", workers_.size(),
-          " failed to prepare it (", absl::StrJoin(refusals, "; "),
-          more > 0 ? absl::StrCat("; and ", more, " more") : "",
-          ") and no other worker connected within ",
-          absl::FormatDuration(options_.lease_timeout),
-          ". Fix what the workers' reasons name (usually: every worker must "
-          "see the job's inputs, such as the loan tape or map-reduce store, at "
-          "the same path as the coordinator, e.g. on a shared volume, "
-          "docs/DEPLOY.md; for exec, a worker must not hold its token in a "
-          "file, docs/SECURITY.md), then resubmit"),
-      now);
-  OnJobFinished(job, events);
 }
 
 void Scheduler::OnLeaseLost(const Lease& lease, const absl::Status& why,
@@ -897,10 +519,11 @@ void Scheduler::OnAttemptFailed(JobRecord* job, const Lease& lease,
   if (task.stage != job->stage()) {
     // A repair of the previous stage's output.
     if (task.stage + 1 != job->stage() || !job->repairing(task.index)) return;
-    if (retryable && attempt < job->max_attempts()) {
-      ++tasks_retried_;
-      job->CountRetry();
-      ready_.PushDelayed(task, now + backoff_.Delay(attempt));
+    RetryPolicy::Decision d =
+        retry_.Decide(TaskName(task), attempt, job->max_attempts(), error);
+    if (auto* retry = std::get_if<RetryPolicy::RetryAfter>(&d)) {
+      CountRetry(job);
+      ready_.PushDelayed(task, now + retry->delay);
       return;
     }
     for (uint64_t waiting : job->RepairFailed(task.index)) {
@@ -923,29 +546,16 @@ void Scheduler::OnAttemptFailed(JobRecord* job, const Lease& lease,
   record.set_retryable(retryable);
   job->RecordFailedAttempt(task.index, std::move(record));
   if (leases_.Leased(task)) return;  // its twin still runs
-  if (!retryable) {
-    DeadLetter(job, task.index,
-               absl::StrCat(TaskName(task),
-                            " failed with a permanent error on attempt ",
-                            attempt, ": ", error.ToString(),
-                            " (retrying cannot help: fix the job's parameters "
-                            "or inputs)"),
-               now, events);
+  RetryPolicy::Decision d =
+      retry_.Decide(TaskName(task), attempt, job->max_attempts(), error);
+  if (auto* retry = std::get_if<RetryPolicy::RetryAfter>(&d)) {
+    CountRetry(job);
+    ready_.PushDelayed(task, now + retry->delay);
     return;
   }
-  if (attempt >= job->max_attempts()) {
-    DeadLetter(job, task.index,
-               absl::StrCat(TaskName(task), " failed after ", attempt,
-                            attempt == 1 ? " attempt: " : " attempts: ",
-                            error.ToString(),
-                            " (the error is transient: a retry may succeed; "
-                            "raise max_attempts to try more often)"),
-               now, events);
-    return;
-  }
-  ++tasks_retried_;
-  job->CountRetry();
-  ready_.PushDelayed(task, now + backoff_.Delay(attempt));
+  DeadLetter(job, task.index,
+             std::move(std::get<RetryPolicy::DeadLetter>(d).reason), now,
+             events);
 }
 
 void Scheduler::DeadLetter(JobRecord* job, uint64_t index, std::string error,
@@ -957,20 +567,12 @@ void Scheduler::DeadLetter(JobRecord* job, uint64_t index, std::string error,
 
 void Scheduler::OnJobFinished(JobRecord* job, SchedulerEvents* events) {
   ready_.RemoveJob(job->handle());
-  if (!suspects_.empty()) {
-    absl::erase_if(suspects_, [h = job->handle()](const TaskKey& k) {
-      return k.job == h;
-    });
-  }
+  suspects_.ForgetJob(job->handle());
   leases_.RemoveJob(job->handle());
-  unrunnable_since_.erase(job->handle());
-  for (auto& [id, w] : workers_) {
-    w.seen_jobs.erase(job->handle());
-    w.refused.erase(job->handle());
-    w.refused_why.erase(job->handle());
-  }
+  refusals_.ForgetJob(job->handle());
+  for (auto& [id, w] : workers_) w.seen_jobs.erase(job->handle());
   events->ended_jobs.push_back(EndedJob{job->id(), job->state(), job->error()});
-  if (open_jobs_ > 0) --open_jobs_;
+  open_jobs_.Release();
   if (options_.journal != nullptr) {
     const v1::Progress p = job->Progress(Now(), 0);
     options_.journal->RecordJobEnd(job->id(), job->state(), job->error(),
@@ -981,16 +583,7 @@ void Scheduler::OnJobFinished(JobRecord* job, SchedulerEvents* events) {
 }
 
 void Scheduler::NoteEnded(JobHandle handle) {
-  if (auto seq = end_sequence_.find(handle); seq != end_sequence_.end()) {
-    ended_.erase(seq->second);
-  }
-  end_sequence_[handle] = next_end_sequence_;
-  ended_.emplace(next_end_sequence_++, handle);
-  const uint64_t keep = std::max<uint64_t>(1, options_.keep_finished_jobs);
-  while (ended_.size() > keep) {
-    const JobHandle oldest = ended_.begin()->second;
-    ended_.erase(ended_.begin());
-    end_sequence_.erase(oldest);
+  for (JobHandle oldest : ended_.Note(handle)) {
     const JobRecord* job = jobs_.Find(oldest);
     if (job == nullptr || !job->finished()) continue;
     if (options_.journal != nullptr) {
@@ -999,77 +592,6 @@ void Scheduler::NoteEnded(JobHandle handle) {
     jobs_.Remove(oldest);
     ++jobs_forgotten_;
   }
-}
-
-absl::Status Scheduler::JobNotFound(absl::string_view job_id) const {
-  std::optional<JobHandle> handle = HandleOf(job_id);
-  if (handle.has_value() && jobs_.Issued(*handle)) {
-    return absl::NotFoundError(absl::StrCat(
-        "job \"", job_id,
-        "\" ended and was forgotten: this coordinator keeps the last ",
-        std::max<uint64_t>(1, options_.keep_finished_jobs),
-        " finished jobs (raise --keep-finished-jobs to keep more)"));
-  }
-  return absl::NotFoundError(absl::StrCat(
-      "unknown job \"", job_id,
-      "\" (`gridless jobs` lists the jobs this coordinator knows)"));
-}
-
-std::string Scheduler::WorkerName(WorkerId id) const {
-  auto it = workers_.find(id);
-  return it == workers_.end() ? absl::StrCat("#", id) : it->second.name;
-}
-
-// ---------------------------------------------------------- observation ----
-
-CoordinatorMetrics Scheduler::Metrics() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  CoordinatorMetrics m;
-  m.queue_depth = ready_.ready() + suspect_queue_.size();
-  m.delayed_tasks = ready_.delayed();
-  m.running_tasks = leases_.size();
-  m.workers = workers_.size();
-  for (const auto& [id, w] : workers_) m.worker_slots += w.slots;
-  for (const auto& job : jobs_.all()) {
-    switch (job->state()) {
-      case v1::JOB_STATE_RUNNING:
-        ++m.jobs_running;
-        break;
-      case v1::JOB_STATE_SUCCEEDED:
-        ++m.jobs_succeeded;
-        break;
-      case v1::JOB_STATE_FAILED:
-        ++m.jobs_failed;
-        break;
-      case v1::JOB_STATE_CANCELLED:
-        ++m.jobs_cancelled;
-        break;
-      default:
-        break;
-    }
-  }
-  const double slots_per_worker =
-      m.workers > 0
-          ? static_cast<double>(m.worker_slots) / static_cast<double>(m.workers)
-          : last_slots_per_worker_;
-  m.desired_workers =
-      DesiredWorkers(m.queue_depth + m.delayed_tasks + m.running_tasks,
-                     slots_per_worker, m.jobs_running);
-  m.tasks_succeeded = tasks_succeeded_;
-  m.tasks_retried = tasks_retried_;
-  m.tasks_failed = tasks_failed_;
-  m.jobs_forgotten = jobs_forgotten_;
-  return m;
-}
-
-uint32_t Scheduler::workers() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return workers_.size();
-}
-
-uint64_t Scheduler::ignored_results() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return ignored_results_;
 }
 
 }  // namespace gridless

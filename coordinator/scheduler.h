@@ -1,28 +1,33 @@
 // The coordinator's brain, as one thread-safe facade: jobs in, tasks out to
-// workers, results back in, retries and failures decided here.  It composes
-// the bookkeeping classes (JobTable/JobRecord, ReadyQueue, LeaseTable,
-// Backoff) under one mutex and knows nothing of gRPC: the services translate
-// messages and call it.
-//
-// Failure policy:
-//  * A failed attempt and a timed-out lease count an attempt and go back to
-//    the queue after a backoff (base * 2^(attempt-1), capped, full jitter).
-//  * Suspects.  When a worker dies (stream gone, or silent past the lease
-//    timeout) the coordinator cannot tell which of its leased tasks killed
-//    it: workers prefetch up to 256 tasks per slot.  So its leases go back
-//    at once without counting an attempt, as suspects, and a worker is
-//    given at most `slots` suspects at a time, ahead of its other tasks.
-//    When a worker holding suspects dies, those suspects are charged the
-//    attempt (retried, or dead-lettered at max_attempts) and the rest of
-//    its leases become suspects.  A task that crashes its worker is so
-//    dead-lettered after max_attempts + 1 crashes, while its queue
-//    neighbours and the tasks of a machine that died for reasons of its own
-//    lose nothing.  A suspect that returns any result is cleared.
-//  * A task whose attempt number reached the job's max_attempts, or whose
-//    error is permanent (not IsRetryable), is dead-lettered with the record
-//    of every failed attempt (error, worker, duration); the job's failure
-//    budget (max_failed_tasks) decides between failing at once and going on
-//    to a PARTIAL result (see JobRecord).  Retry() reruns the dead letters.
+// workers, results back in.  It holds the books (JobTable/JobRecord,
+// ReadyQueue, LeaseTable, the connected workers) under one mutex, sequences
+// each event through the policies, and knows nothing of gRPC: the services
+// translate messages and call it.  Where each decision is made (one file,
+// own state, typed decision, own unit test; docs/DESIGN.md "Where a task's
+// life is decided"):
+//  * retry_policy.h: a failed attempt is retried after a backoff or
+//    dead-lettered (IsRetryable: the one list of retryable codes; the retry
+//    defaults).  A timed-out lease counts an attempt like a failure.
+//  * suspects.h: a dead worker's leases go back free, as suspects; a worker
+//    that dies holding suspects has them charged.
+//  * speculation.h: backup copies of stragglers; the first result wins and
+//    the other copy is revoked and dropped.  A copy that fails while its twin
+//    runs is only recorded.
+//  * admission.h: spec checks, max_open_jobs (RESOURCE_EXHAUSTED beyond);
+//    max_tasks_per_job tasks per stage (JobRecord).
+//  * restore.h: rebuilding jobs from the journal at start.
+//  * refusals.h: a worker that cannot prepare a job (TaskError.prepare_failed
+//    with FAILED_PRECONDITION) is excluded from it, the task requeued
+//    uncharged; a job every connected worker refused fails after
+//    lease_timeout naming them.
+//  * ended_jobs.h: the last keep_finished_jobs ended jobs are kept.
+//  * Lost intermediate data (JobRecord's repairs): a task of stage s > 0
+//    failing with DATA_LOSS and a TaskError.lost_previous_tasks list
+//    (LostPreviousTasksError in jobs/job.h; at most stage s-1's task count
+//    entries, each below it, or the report is refused) has those tasks of
+//    stage s-1 run again (counted as `rerun`, bounded by max_repairs), then
+//    runs again itself without counting the attempt.
+// And here:
 //  * A partial is merged exactly once: only the result of a current lease
 //    (same worker stream, same attempt) is accepted; late results of lost
 //    leases, duplicates, and results of finished jobs are ignored.
@@ -31,35 +36,14 @@
 //  * Tasks a draining worker hands back unstarted (Goodbye) are requeued at
 //    once without counting an attempt.
 //  * Task timeout (spec.task_timeout_s): measured from the first heartbeat
-//    listing the task as executing (tasks may wait in a worker's queue
-//    first); past it the lease is taken back, the worker told to drop the
-//    attempt, and the task retried (DEADLINE_EXCEEDED is transient).
-//  * Speculation: once a job has no task waiting, a task executing longer
-//    than speculation_multiple x the stage's median run time (and at least
-//    min_speculation_delay) gets one backup lease on another worker; the
-//    first result wins and the other copy is revoked and dropped.  A copy
-//    that fails while its twin runs is only recorded.
-//  * Lost intermediate data: a task of stage s > 0 failing with DATA_LOSS
-//    and a [lost_map_tasks=...] list (jobs/mapreduce/lost_map_tasks.h) has
-//    those tasks of stage s-1 run again (counted as `rerun`), then runs
-//    again itself without counting the attempt.
-//    Each rerun counts against the job's repair limit (spec.max_repairs,
-//    default 3 x the rerun stage's tasks): past it the job fails naming
-//    its store, which is then most likely not shared by all workers.
-//  * A worker that cannot prepare a job (TaskError.prepare_failed with
-//    FAILED_PRECONDITION: e.g. it cannot read the loan tape the
-//    coordinator read) is the worker's fault, not the task's: the task
-//    goes back to the queue without counting the attempt, and that worker
-//    stream is given no more tasks of the job.  When every connected
-//    worker has so refused a job and no other worker connects within
-//    lease_timeout (a starting worker's time to say Hello), the job fails
-//    naming them and their reasons (it would otherwise wait, silently, for
-//    a worker that may never come).
+//    listing the task as executing; past it the lease is taken back, the
+//    worker told to drop the attempt, and the task retried
+//    (DEADLINE_EXCEEDED is transient).
 //  * Journal (options.journal): jobs, merged partials and job ends are
-//    recorded under the lock (buffered; the owner flushes); Restore()
-//    rebuilds the jobs of a journal at start.
-//  * Limits: max_open_jobs unfinished jobs (RESOURCE_EXHAUSTED beyond),
-//    max_tasks_per_job tasks per stage.
+//    recorded under the lock (buffered; the owner flushes).
+//
+// Files: scheduler.cc (jobs, results, losses, ticks), scheduler_dispatch.cc
+// (handing tasks out), scheduler_queries.cc (read-only views, metrics).
 
 // Events: calls that can make tasks ready or end jobs return SchedulerEvents
 // which the caller acts on outside the lock (wake streams holding credit,
@@ -75,7 +59,6 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -83,20 +66,24 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "common/backoff.h"
 #include "common/clock.h"
+#include "coordinator/admission.h"
+#include "coordinator/ended_jobs.h"
 #include "coordinator/job_table.h"
 #include "coordinator/journal.h"
 #include "coordinator/lease_table.h"
 #include "coordinator/metrics.h"
 #include "coordinator/ready_queue.h"
+#include "coordinator/refusals.h"
+#include "coordinator/retry_policy.h"
+#include "coordinator/speculation.h"
+#include "coordinator/suspects.h"
 #include "coordinator/task_key.h"
 #include "gridless/v1/job.pb.h"
 #include "gridless/v1/worker.pb.h"
@@ -110,10 +97,11 @@ struct SchedulerOptions {
   // nullptr = RealClock.
   const Clock* clock = nullptr;
   absl::Duration lease_timeout = absl::Seconds(10);
-  absl::Duration backoff_base = absl::Milliseconds(50);
-  absl::Duration backoff_max = absl::Seconds(5);
+  // Retry (coordinator/retry_policy.h, which holds the defaults).
+  absl::Duration backoff_base = kDefaultBackoffBase;
+  absl::Duration backoff_max = kDefaultBackoffMax;
   // Used when a JobSpec leaves max_attempts at 0.
-  uint32_t default_max_attempts = 3;
+  uint32_t default_max_attempts = kDefaultMaxAttempts;
   // Seeds the backoff jitter.
   uint64_t seed = 0x6772696464656c73;  // "gridless"
   // Journal of jobs, merged tasks and job ends; nullptr = none (a restart
@@ -158,8 +146,8 @@ struct SchedulerEvents {
 
 class Scheduler {
  public:
-  // Hard limit on JobSpec.max_attempts.
-  static constexpr uint32_t kMaxAttemptsLimit = 1000;
+  // Hard limit on JobSpec.max_attempts (retry_policy.h).
+  static constexpr uint32_t kMaxAttemptsLimit = gridless::kMaxAttemptsLimit;
   // TakeTasks stops adding tasks once a batch holds about this many bytes.
   static constexpr size_t kMaxBatchBytes = 4 << 20;
 
@@ -246,12 +234,6 @@ class Scheduler {
     uint32_t slots = 0;
     // Jobs whose JobDefinition this stream has been sent.
     absl::flat_hash_set<JobHandle> seen_jobs;
-    // Suspects leased to this worker (at most `slots`).
-    absl::flat_hash_set<TaskKey> suspects;
-    // Jobs this worker could not prepare (it gets none of their tasks), and
-    // why (its error message, truncated).
-    absl::flat_hash_set<JobHandle> refused;
-    absl::flat_hash_map<JobHandle, std::string> refused_why;
   };
 
   absl::Time Now() const { return clock_->Now(); }
@@ -265,13 +247,10 @@ class Scheduler {
   // was one of the worker's suspects, else requeued free as a suspect.
   void OnWorkerLost(const Lease& lease, const absl::Status& why, absl::Time now,
                     SchedulerEvents* events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Leases queued suspects to worker `id` up to its free suspect room and
-  // `max`; returns how many (bytes added to *bytes).
+  // Leases queued suspects to worker `id` (Suspects::Take) up to `max`;
+  // returns how many (bytes added to *bytes).
   size_t TakeSuspects(WorkerId id, size_t max, absl::Time now,
                       v1::TaskBatch* batch, size_t* bytes)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The task is no longer a suspect (it returned a result).
-  void ClearSuspect(WorkerId id, const TaskKey& task)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A current-stage task exhausted its attempts or failed permanently.
   void DeadLetter(JobRecord* job, uint64_t index, std::string error,
@@ -318,6 +297,9 @@ class Scheduler {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string WorkerName(WorkerId id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint32_t MaxAttemptsFor(const v1::JobSpec& spec) const;
+  // A failed or lost attempt goes back for another try: the one place the
+  // retry counters are bumped.
+  void CountRetry(JobRecord* job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SchedulerOptions options_;
   const Clock* const clock_;
@@ -330,7 +312,7 @@ class Scheduler {
   JobTable jobs_ ABSL_GUARDED_BY(mu_);
   ReadyQueue ready_ ABSL_GUARDED_BY(mu_);
   LeaseTable leases_ ABSL_GUARDED_BY(mu_);
-  Backoff backoff_ ABSL_GUARDED_BY(mu_);
+  RetryPolicy retry_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<WorkerId, WorkerInfo> workers_ ABSL_GUARDED_BY(mu_);
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   // Average slots of the workers seen last, for desired_workers when none
@@ -340,25 +322,14 @@ class Scheduler {
   uint64_t tasks_retried_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t tasks_failed_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t ignored_results_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t open_jobs_ ABSL_GUARDED_BY(mu_) = 0;
-  // Ended jobs in the order they ended (key: end sequence), and each one's
-  // key, for forgetting the oldest (keep_finished_jobs).
-  absl::btree_map<uint64_t, JobHandle> ended_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<JobHandle, uint64_t> end_sequence_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_end_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t jobs_forgotten_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<TaskKey> scratch_ ABSL_GUARDED_BY(mu_);
-  // Tasks whose worker died while they were leased (see "Suspects"), and
-  // the queue of those waiting for a worker (stale entries are skipped).
-  absl::flat_hash_set<TaskKey> suspects_ ABSL_GUARDED_BY(mu_);
-  std::deque<TaskKey> suspect_queue_ ABSL_GUARDED_BY(mu_);
-  // Stragglers waiting for a backup lease, and the set of them.
-  std::deque<TaskKey> backups_wanted_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<TaskKey> backup_pending_ ABSL_GUARDED_BY(mu_);
-  absl::Time next_straggler_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  // Running jobs every connected worker has refused, and since when.
-  absl::flat_hash_map<JobHandle, absl::Time> unrunnable_since_
-      ABSL_GUARDED_BY(mu_);
+  // The policies, each with its own state (see the file comment).
+  OpenJobs open_jobs_ ABSL_GUARDED_BY(mu_);       // admission.h
+  EndedJobs ended_ ABSL_GUARDED_BY(mu_);          // ended_jobs.h
+  Suspects suspects_ ABSL_GUARDED_BY(mu_);        // suspects.h
+  Speculation speculation_ ABSL_GUARDED_BY(mu_);  // speculation.h
+  Refusals refusals_ ABSL_GUARDED_BY(mu_);        // refusals.h
 };
 
 }  // namespace gridless

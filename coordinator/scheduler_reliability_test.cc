@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "coordinator/journal.h"
-#include "coordinator/scheduler_fixture.h"
+#include "coordinator/testing/scheduler_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -263,9 +263,7 @@ TEST_F(SchedulerReliabilityTest, LostIntermediateDataRerunsOnlyThoseTasks) {
   std::vector<v1::TaskResult> results;
   for (const v1::Task& t : s1.tasks()) {
     results.push_back(t.task_index() == 4
-                          ? Err(t, absl::StatusCode::kDataLoss,
-                                "run 4 of map task 1 is missing "
-                                "[lost_map_tasks=1]")
+                          ? Lost(t, "run 4 of map task 1 is missing", {1})
                           : Ok(t));
   }
   SchedulerEvents ev = Send(1, std::move(results));
@@ -301,8 +299,7 @@ TEST_F(SchedulerReliabilityTest, LateReportsOfARepairedLossDoNotRepairAgain) {
   v1::TaskBatch s1 = Take(1, 100);
   ASSERT_EQ(s1.tasks_size(), 6);
   auto lost = [](const v1::Task& t) {
-    return Err(t, absl::StatusCode::kDataLoss,
-               "map task 1's run is missing [lost_map_tasks=1]");
+    return Lost(t, "map task 1's run is missing", {1});
   };
   // Task 4 reports first; task 5 (leased at the same time) is still out.
   std::vector<v1::TaskResult> first;
@@ -371,9 +368,7 @@ TEST_F(SchedulerReliabilityTest, RepairsPastTheLimitFailTheJobNamingTheStore) {
       std::vector<v1::TaskResult> results;
       for (const v1::Task& t : b.tasks()) {
         results.push_back(t.stage() == 1 && t.task_index() == 0
-                              ? Err(t, absl::StatusCode::kDataLoss,
-                                    "run 0 of map task 1 is missing "
-                                    "[lost_map_tasks=1]")
+                              ? Lost(t, "run 0 of map task 1 is missing", {1})
                               : Ok(t));
         if (t.stage() == 1) {
           EXPECT_EQ(t.attempt(), 1u) << "a lost input is not charged";
@@ -391,7 +386,8 @@ TEST_F(SchedulerReliabilityTest, RepairsPastTheLimitFailTheJobNamingTheStore) {
   EXPECT_THAT(p.error(), ::testing::HasSubstr("max_repairs=3"));
   EXPECT_THAT(p.error(), ::testing::HasSubstr("shared by all workers"));
   EXPECT_THAT(p.error(), ::testing::HasSubstr("local to each worker"));
-  EXPECT_THAT(p.error(), ::testing::HasSubstr("[lost_map_tasks=1]"));
+  EXPECT_THAT(p.error(),
+              ::testing::HasSubstr("run 0 of map task 1 is missing"));
 
   p = run(0);  // the default: 3 x 2 map tasks
   ASSERT_EQ(p.state(), v1::JOB_STATE_FAILED);
@@ -411,14 +407,12 @@ TEST_F(SchedulerReliabilityTest, LostTaskListFromAWorkerIsBounded) {
   std::vector<v1::TaskResult> results;
   for (const v1::Task& t : s1.tasks()) {
     if (t.task_index() == 1) {
-      results.push_back(
-          Err(t, absl::StatusCode::kDataLoss, "dup [lost_map_tasks=0,0,0,0]"));
+      results.push_back(Lost(t, "dup", {0, 0}));
     }
   }
   for (const v1::Task& t : s1.tasks()) {
     if (t.task_index() == 0) {
-      results.push_back(Err(t, absl::StatusCode::kDataLoss,
-                            "forged [lost_map_tasks=18446744073709551615,1]"));
+      results.push_back(Lost(t, "forged", {18446744073709551615u, 1}));
     } else if (t.task_index() > 1) {
       results.push_back(Ok(t));
     }
@@ -438,6 +432,35 @@ TEST_F(SchedulerReliabilityTest, LostTaskListFromAWorkerIsBounded) {
   auto failures = *sched_->ListFailures(id);
   ASSERT_EQ(failures.dead_letters_size(), 1);
   EXPECT_EQ(failures.dead_letters(0).task_index(), 0u);
+}
+
+// A typed lost-task list longer than the previous stage (2 map tasks here)
+// is refused before it is copied or acted on, even when every entry is in
+// range: the task is dead-lettered naming why, and nothing reruns.
+TEST_F(SchedulerReliabilityTest,
+       LostTaskListLongerThanThePreviousStageIsRefused) {
+  const std::string id = Submit(Budget(Spec("twostage", 2), 1));
+  sched_->WorkerConnected(1, "w1", 8);
+  SucceedAll(1, Take(1, 100));
+  v1::TaskBatch s1 = Take(1, 100);
+  ASSERT_EQ(s1.tasks_size(), 4);
+  std::vector<v1::TaskResult> results;
+  for (const v1::Task& t : s1.tasks()) {
+    results.push_back(t.task_index() == 2 ? Lost(t, "flood", {0, 0, 0})
+                                          : Ok(t));
+  }
+  Send(1, std::move(results));
+  EXPECT_EQ(Take(1, 100).tasks_size(), 0) << "no rerun, no retry";
+  v1::Progress p = *sched_->GetProgress(id);
+  EXPECT_EQ(p.state(), v1::JOB_STATE_PARTIAL);
+  EXPECT_EQ(p.tasks().rerun(), 0u);
+  auto failures = *sched_->ListFailures(id);
+  ASSERT_EQ(failures.dead_letters_size(), 1);
+  EXPECT_EQ(failures.dead_letters(0).task_index(), 2u);
+  ASSERT_EQ(failures.dead_letters(0).attempts_size(), 1);
+  EXPECT_THAT(failures.dead_letters(0).attempts(0).message(),
+              ::testing::HasSubstr("lost_previous_tasks list was refused: it "
+                                   "names 3 tasks, but stage 0 had 2"));
 }
 
 // A worker that cannot prepare a job (it cannot read the tape): the task

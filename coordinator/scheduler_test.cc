@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "coordinator/scheduler_fixture.h"
-#include "coordinator/test_kinds.h"
+#include "coordinator/testing/scheduler_fixture.h"
+#include "coordinator/testing/test_kinds.h"
 #include "gtest/gtest.h"
 #include "jobs/local_run.h"
 

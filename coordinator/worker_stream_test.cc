@@ -16,9 +16,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "coordinator/fake_worker.h"
+#include "coordinator/testing/fake_worker.h"
 #include "coordinator/scheduler.h"
-#include "coordinator/test_kinds.h"
+#include "coordinator/testing/test_kinds.h"
 #include "coordinator/worker_hub.h"
 #include "gtest/gtest.h"
 

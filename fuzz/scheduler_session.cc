@@ -93,8 +93,8 @@ SchedulerSession::SchedulerSession(uint8_t jobs, uint8_t options) {
   o.registry = &BuiltinRegistry();
   o.clock = &clock_;
   o.lease_timeout = absl::Seconds(10);
-  o.backoff_base = absl::Milliseconds(50);
-  o.backoff_max = absl::Seconds(5);
+  o.backoff_base = kDefaultBackoffBase;
+  o.backoff_max = kDefaultBackoffMax;
   o.max_open_jobs = 8;
   o.max_tasks_per_job = 64;
   scheduler_ = std::make_unique<Scheduler>(o);
@@ -391,6 +391,10 @@ v1::WorkerMessage SchedulerSession::Results(int stream, uint8_t n,
     if (!partial.ok()) {
       r->mutable_error()->set_code(static_cast<int>(partial.status().code()));
       r->mutable_error()->set_message(std::string(partial.status().message()));
+      if (auto lost = LostPreviousTasks(partial.status()); lost.has_value()) {
+        r->mutable_error()->mutable_lost_previous_tasks()->Add(lost->begin(),
+                                                               lost->end());
+      }
       continue;
     }
     if (mode % 4 == 3 && !partial->empty()) partial->pop_back();

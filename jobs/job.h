@@ -19,10 +19,14 @@
 //    number of workers, any arrival order and any retries even where floating
 //    point makes Merge only approximately associative.  Merge need not be
 //    commutative: the left operand always covers lower task indices.
-//  * Errors are absl::Status values.  A retryable failure uses UNAVAILABLE,
-//    DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED or INTERNAL; anything else
-//    (INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND...) is permanent.  An
+//  * Errors are absl::Status values.  Which codes the coordinator retries
+//    and which are permanent: IsRetryable in coordinator/retry_policy.h (the
+//    one list; in short UNAVAILABLE, DEADLINE_EXCEEDED... are transient,
+//    INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND... are permanent).  An
 //    exception thrown by Run is caught and reported as INTERNAL.
+//  * Lost intermediate data: a task of stage s > 0 that finds some output of
+//    stage s-1 missing returns LostPreviousTasksError (below); the
+//    coordinator runs those tasks again, then the task.
 //
 // Thread safety: a JobKind is shared by all threads and must be stateless
 // (const methods only).  One TaskRunner is created per job per worker process
@@ -69,6 +73,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -206,6 +211,27 @@ class JobRegistry {
 
 // Registers the kinds shipped with Gridless into `registry`.  Idempotent.
 void RegisterBuiltinKinds(JobRegistry& registry);
+
+// ---- Lost intermediate data (repair of the previous stage) ----
+//
+// A task of stage s > 0 that finds the output of some tasks of stage s-1
+// missing or corrupt returns LostPreviousTasksError(tasks, detail): DATA_LOSS
+// with `detail` as its message and the task indices in a status payload
+// (type URL kLostPreviousTasksTypeUrl).  The worker copies them into
+// TaskError.lost_previous_tasks; the coordinator reads that typed field
+// (never the message), runs those tasks again (their Run is deterministic,
+// so they rewrite the same output) and then the reporting task, without
+// counting its attempt.  Thread-safe (free functions).
+inline constexpr std::string_view kLostPreviousTasksTypeUrl =
+    "gridless/lost_previous_tasks";
+
+// `tasks` is sorted and deduplicated.
+absl::Status LostPreviousTasksError(std::vector<uint64_t> tasks,
+                                    std::string_view detail);
+// The indices a LostPreviousTasksError carries; nullopt for any other
+// status (not DATA_LOSS, or no payload).
+std::optional<std::vector<uint64_t>> LostPreviousTasks(
+    const absl::Status& status);
 
 }  // namespace gridless
 

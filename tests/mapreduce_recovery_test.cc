@@ -136,6 +136,11 @@ class MapReduceRecoveryTest : public ::testing::Test {
       } else {
         r->mutable_error()->set_code(static_cast<int>(partial.status().code()));
         r->mutable_error()->set_message(std::string(partial.status().message()));
+        // As the worker does (worker/task_executor.cc): the typed list.
+        if (auto lost = LostPreviousTasks(partial.status()); lost.has_value()) {
+          r->mutable_error()->mutable_lost_previous_tasks()->Add(lost->begin(),
+                                                                 lost->end());
+        }
       }
       sched.OnResults(1, &results);
     }

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "jobs/job.h"
 #include "tbb/global_control.h"
 #include "tbb/info.h"
 #include "tbb/task_arena.h"
@@ -100,6 +101,9 @@ void SetError(const absl::Status& status, v1::TaskResult* r) {
   e->set_code(static_cast<int32_t>(status.code()));
   e->set_message(std::string(status.message()));
   e->set_prepare_failed(IsPrepareFailure(status));
+  if (auto lost = LostPreviousTasks(status); lost.has_value()) {
+    e->mutable_lost_previous_tasks()->Add(lost->begin(), lost->end());
+  }
 }
 
 // TBB passes an enqueued functor to an arena thread, and recycles its task's

@@ -1,16 +1,13 @@
-// The convention by which a reduce task reports lost intermediate output, so
-// that the coordinator can re-run only the map tasks that made it.
+// How a reduce task reports lost intermediate output, so that the
+// coordinator re-runs only the map tasks that made it: the job API's
+// LostPreviousTasksError (jobs/job.h) with the map (stage 0) task indices.
 //
 // A reduce task that finds a run missing or corrupt returns DATA_LOSS whose
-// message names the object and the map task(s), carries a status payload
-// with type URL kLostMapTasksTypeUrl holding the stage-0 task indices as
-// ASCII decimal, comma-separated ("3,17"), and ends with the same list as
-// " [lost_map_tasks=3,17]" (the worker protocol's TaskError carries only a
-// code and a message, so the marker survives the wire).
-//
-// Coordinator side: LostMapTasks(status) recovers the indices from either.
-// Map tasks are deterministic, so re-running one rewrites the same runs with
-// the same checksums and the reduce stage's plan stays valid.
+// message names the object and the map task(s), with the indices in the
+// status payload; the worker sends them as TaskError.lost_previous_tasks (a
+// typed field: nothing rides in the message).  Map tasks are deterministic,
+// so re-running one rewrites the same runs with the same checksums and the
+// reduce stage's plan stays valid.
 //
 // Thread-safe (free functions).
 #ifndef GRIDLESS_JOBS_MAPREDUCE_LOST_MAP_TASKS_H_
@@ -19,23 +16,27 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "jobs/job.h"
 
 namespace gridless::mapreduce {
 
-inline constexpr std::string_view kLostMapTasksTypeUrl =
-    "gridless/lost_map_tasks";
+// DATA_LOSS `detail` naming `tasks` (sorted and deduplicated) in its
+// payload: LostPreviousTasksError.
+inline absl::Status LostMapTasksError(std::vector<uint64_t> tasks,
+                                      std::string_view detail) {
+  return LostPreviousTasksError(std::move(tasks), detail);
+}
 
-// DATA_LOSS "DETAIL [lost_map_tasks=...]" with the payload.  `tasks` is
-// sorted and deduplicated.
-absl::Status LostMapTasksError(std::vector<uint64_t> tasks,
-                               std::string_view detail);
-
-// The stage-0 task indices of a lost-map-tasks error (payload first, else
-// the message marker); nullopt for any other status.
-std::optional<std::vector<uint64_t>> LostMapTasks(const absl::Status& status);
+// The map task indices of a lost-map-tasks error; nullopt for any other
+// status: LostPreviousTasks.
+inline std::optional<std::vector<uint64_t>> LostMapTasks(
+    const absl::Status& status) {
+  return LostPreviousTasks(status);
+}
 
 }  // namespace gridless::mapreduce
 

@@ -1,6 +1,7 @@
 // A deleted or corrupted intermediate run makes the reduce task fail with
 // DATA_LOSS naming the map task that wrote it; re-running that map task
 // restores the run and the output is identical.
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -70,10 +71,10 @@ TEST_F(LostRunsTest, DeletedOrCorruptRunNamesTheMapTaskAndRerunRecovers) {
   auto tasks = LostMapTasks(r.status());
   ASSERT_TRUE(tasks.has_value());
   EXPECT_THAT(*tasks, ElementsAre(lost.map_task, corrupt.map_task));
-  // The marker survives a trip over the wire, which keeps only the message.
-  auto wire = LostMapTasks(absl::DataLossError(r.status().message()));
-  ASSERT_TRUE(wire.has_value());
-  EXPECT_EQ(*wire, *tasks);
+  // The list is typed (a payload the worker sends as
+  // TaskError.lost_previous_tasks), not text in the message.
+  EXPECT_FALSE(
+      LostMapTasks(absl::DataLossError(r.status().message())).has_value());
 
   // Re-running just those map tasks rewrites the same runs (same checksums,
   // so the reduce plan stays valid) and the reduce succeeds.
@@ -132,13 +133,19 @@ TEST_F(LostRunsTest, FinalizeRefusesMissingOutput) {
   EXPECT_THAT(result.status().message(), HasSubstr(dir_ / "out/part-00001"));
 }
 
-TEST(LostMapTasksTest, OnlyDataLossWithTheMarkerCounts) {
+TEST(LostMapTasksTest, OnlyDataLossWithTheTypedListCounts) {
   EXPECT_FALSE(LostMapTasks(absl::OkStatus()).has_value());
   EXPECT_FALSE(LostMapTasks(absl::DataLossError("disk ate it")).has_value());
+  // Text in a message is not a list (the old wire marker is not parsed).
   EXPECT_FALSE(
-      LostMapTasks(absl::UnavailableError("x [lost_map_tasks=1]")).has_value());
+      LostMapTasks(absl::DataLossError("x [lost_map_tasks=1]")).has_value());
+  absl::Status unavailable = absl::UnavailableError("x");
+  unavailable.SetPayload(absl::string_view(kLostPreviousTasksTypeUrl.data(),
+                                           kLostPreviousTasksTypeUrl.size()),
+                         absl::Cord("1"));
+  EXPECT_FALSE(LostMapTasks(unavailable).has_value());
   auto s = LostMapTasksError({7, 3, 7}, "lost");
-  EXPECT_EQ(s.message(), "lost [lost_map_tasks=3,7]");
+  EXPECT_EQ(s.message(), "lost");
   EXPECT_THAT(*LostMapTasks(s), ElementsAre(3, 7));
 }
 

@@ -1,7 +1,7 @@
 // The Scheduler unit tests' fixture: a FakeClock, the test kinds, and helpers
 // that play a worker (take tasks, send results).  Test-only.
-#ifndef GRIDLESS_COORDINATOR_SCHEDULER_FIXTURE_H_
-#define GRIDLESS_COORDINATOR_SCHEDULER_FIXTURE_H_
+#ifndef GRIDLESS_COORDINATOR_TESTING_SCHEDULER_FIXTURE_H_
+#define GRIDLESS_COORDINATOR_TESTING_SCHEDULER_FIXTURE_H_
 
 #include <map>
 #include <memory>
@@ -10,7 +10,7 @@
 
 #include "common/clock.h"
 #include "coordinator/scheduler.h"
-#include "coordinator/test_kinds.h"
+#include "coordinator/testing/test_kinds.h"
 #include "gtest/gtest.h"
 
 namespace gridless::testing {
@@ -75,6 +75,16 @@ class SchedulerFixture : public ::testing::Test {
     return r;
   }
 
+  // DATA_LOSS `message` with the typed list of lost previous-stage tasks
+  // (TaskError.lost_previous_tasks), as a worker sends it.
+  static v1::TaskResult Lost(const v1::Task& t, std::string message,
+                             std::vector<uint64_t> lost) {
+    v1::TaskResult r = Err(t, absl::StatusCode::kDataLoss, std::move(message));
+    r.mutable_error()->mutable_lost_previous_tasks()->Add(lost.begin(),
+                                                          lost.end());
+    return r;
+  }
+
   SchedulerEvents Send(WorkerId w, std::vector<v1::TaskResult> results) {
     v1::ResultBatch batch;
     for (auto& r : results) *batch.add_results() = std::move(r);
@@ -99,4 +109,4 @@ class SchedulerFixture : public ::testing::Test {
 
 }  // namespace gridless::testing
 
-#endif  // GRIDLESS_COORDINATOR_SCHEDULER_FIXTURE_H_
+#endif  // GRIDLESS_COORDINATOR_TESTING_SCHEDULER_FIXTURE_H_

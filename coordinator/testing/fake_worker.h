@@ -1,10 +1,11 @@
 // A fake worker for the coordinator's tests: speaks the Work protocol from
 // its own thread with the sync client API, answering each task with the
-// partial of coordinator/test_kinds.h (or an injected error).  It records the
-// Cancels and Drain it receives, says Goodbye on Drain, and can vanish on its
-// first batch.  Thread-safe: the accessors may be called from any thread.
-#ifndef GRIDLESS_COORDINATOR_FAKE_WORKER_H_
-#define GRIDLESS_COORDINATOR_FAKE_WORKER_H_
+// partial of coordinator/testing/test_kinds.h (or an injected error).  It
+// records the Cancels and Drain it receives, says Goodbye on Drain, and can
+// vanish on its first batch.  Thread-safe: the accessors may be called from
+// any thread.  Test-only (coordinator/testing/: linked by test targets only).
+#ifndef GRIDLESS_COORDINATOR_TESTING_FAKE_WORKER_H_
+#define GRIDLESS_COORDINATOR_TESTING_FAKE_WORKER_H_
 
 #include <grpcpp/grpcpp.h>
 
@@ -21,7 +22,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "coordinator/test_kinds.h"
+#include "coordinator/testing/test_kinds.h"
 #include "gridless/v1/worker.grpc.pb.h"
 
 namespace gridless::testing {
@@ -162,4 +163,4 @@ class FakeWorker {
 
 }  // namespace gridless::testing
 
-#endif  // GRIDLESS_COORDINATOR_FAKE_WORKER_H_
+#endif  // GRIDLESS_COORDINATOR_TESTING_FAKE_WORKER_H_

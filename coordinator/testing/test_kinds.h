@@ -16,8 +16,8 @@
 // Runners (Prepare) are provided so that RunJobLocally can compute the
 // reference result; tests of the scheduler compute partials with
 // TestPartial() instead of a worker.
-#ifndef GRIDLESS_COORDINATOR_TEST_KINDS_H_
-#define GRIDLESS_COORDINATOR_TEST_KINDS_H_
+#ifndef GRIDLESS_COORDINATOR_TESTING_TEST_KINDS_H_
+#define GRIDLESS_COORDINATOR_TESTING_TEST_KINDS_H_
 
 #include <cmath>
 #include <cstring>
@@ -222,4 +222,4 @@ inline v1::JobSpec Spec(std::string kind, int tasks,
 
 }  // namespace gridless::testing
 
-#endif  // GRIDLESS_COORDINATOR_TEST_KINDS_H_
+#endif  // GRIDLESS_COORDINATOR_TESTING_TEST_KINDS_H_
