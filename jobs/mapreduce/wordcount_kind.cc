@@ -105,8 +105,7 @@ class WordcountLogic final : public ShuffleLogic {
  public:
   explicit WordcountLogic(uint64_t top) : top_(top) {}
 
-  absl::Status Map(const SplitData& split, std::string_view,
-                   std::vector<std::string>& runs,
+  absl::Status Map(const SplitData& split, std::string_view, MapRuns& runs,
                    uint64_t& records) const override {
     absl::flat_hash_map<std::string_view, uint64_t> counts;
     const std::string& d = split.data;
@@ -140,7 +139,7 @@ class WordcountLogic final : public ShuffleLogic {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<ReduceResult> Reduce(std::vector<std::string> runs,
+  absl::StatusOr<ReduceResult> Reduce(const std::vector<std::string_view>& runs,
                                       AtomicFileWriter& out) const override {
     absl::flat_hash_map<std::string_view, uint64_t> counts;
     for (const auto& run : runs) {
