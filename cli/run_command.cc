@@ -16,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/atomic_file.h"
 #include "cli/cli.h"
@@ -158,6 +159,7 @@ class EmbeddedRun {
           progress_.Update(p);
         });
     done_.store(true);
+    wake_monitor_.Notify();  // no waiting out its 100 ms nap
     monitor.join();
     {
       absl::MutexLock lock(&console_mu_);
@@ -248,7 +250,7 @@ class EmbeddedRun {
           (void)client_.Cancel(job_id_);
         }
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      wake_monitor_.WaitForNotificationWithTimeout(absl::Milliseconds(100));
     }
   }
 
@@ -257,6 +259,7 @@ class EmbeddedRun {
   WorkerPool& pool_;
   const std::string job_id_;
   std::atomic<bool> done_{false};
+  absl::Notification wake_monitor_;
   // Written by the monitor thread, read after it is joined.
   std::string pool_failure_;
   // The progress line and the monitor's notes share stderr.

@@ -12,6 +12,7 @@
 #include "common/sv.h"
 #include "jobs/mapreduce/crc32c.h"
 #include "jobs/mapreduce/file_util.h"
+#include "jobs/mapreduce/mapped_file.h"
 
 namespace gridless::mapreduce {
 
@@ -54,18 +55,53 @@ absl::StatusOr<std::string> FileStore::Get(std::string_view name,
     }
     return data.status();
   }
-  if (data->size() != expected.size) {
+  if (auto s = Verify(name, *data, expected); !s.ok()) return s;
+  return data;
+}
+
+absl::Status FileStore::Verify(std::string_view name, std::string_view data,
+                               const ObjectInfo& expected) const {
+  if (data.size() != expected.size) {
     return absl::DataLossError(Cat("object \"", name, "\" in store ", url(),
-                                   " has ", data->size(), " bytes, expected ",
+                                   " has ", data.size(), " bytes, expected ",
                                    expected.size));
   }
-  uint32_t crc = Crc32c(*data);
+  uint32_t crc = Crc32c(data);
   if (crc != expected.crc32c) {
     return absl::DataLossError(absl::StrFormat(
         "object \"%s\" in store %s is corrupt: crc32c %08x, expected %08x",
         name, url(), crc, expected.crc32c));
   }
-  return data;
+  return absl::OkStatus();
+}
+
+namespace {
+
+class MappedBlob final : public StoreBlob {
+ public:
+  explicit MappedBlob(std::unique_ptr<MappedFile> file)
+      : file_(std::move(file)) {}
+  std::string_view data() const override { return file_->data(); }
+
+ private:
+  std::unique_ptr<MappedFile> file_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<StoreBlob>> FileStore::GetBlob(
+    std::string_view name, const ObjectInfo& expected) {
+  if (auto s = CheckObjectName(name); !s.ok()) return s;
+  auto file = MappedFile::Open(PathOf(name));
+  if (!file.ok()) {
+    if (absl::IsNotFound(file.status())) {
+      return absl::NotFoundError(
+          Cat("object \"", name, "\" is missing from store ", url()));
+    }
+    return file.status();
+  }
+  if (auto s = Verify(name, (*file)->data(), expected); !s.ok()) return s;
+  return std::unique_ptr<StoreBlob>(new MappedBlob(*std::move(file)));
 }
 
 absl::Status FileStore::ListInto(const std::string& rel,

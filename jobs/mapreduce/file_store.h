@@ -31,6 +31,9 @@ class FileStore final : public Store {
                                  std::string_view data) override;
   absl::StatusOr<std::string> Get(std::string_view name,
                                   const ObjectInfo& expected) override;
+  // Maps the file (mapped_file.h) instead of copying it.
+  absl::StatusOr<std::unique_ptr<StoreBlob>> GetBlob(
+      std::string_view name, const ObjectInfo& expected) override;
   absl::StatusOr<std::vector<std::string>> List(
       std::string_view prefix) override;
   absl::Status Delete(std::string_view name) override;
@@ -41,6 +44,10 @@ class FileStore final : public Store {
  private:
   explicit FileStore(std::string root) : root_(std::move(root)) {}
   std::string PathOf(std::string_view name) const;
+  // DATA_LOSS naming the object unless `data` has the expected size and
+  // checksum.
+  absl::Status Verify(std::string_view name, std::string_view data,
+                      const ObjectInfo& expected) const;
   absl::Status ListInto(const std::string& rel, std::vector<std::string>* out);
   // rmdir of `rel`'s parent directories while they are empty, up to (not
   // including) the root.

@@ -97,22 +97,20 @@ class GroupbyLogic final : public ShuffleLogic {
  public:
   explicit GroupbyLogic(GroupbyParams p) : p_(p) {}
 
-  absl::Status Map(const SplitData& split, std::string_view,
-                   std::vector<std::string>& runs,
+  absl::Status Map(const SplitData& split, std::string_view, MapRuns& runs,
                    uint64_t& records) const override {
     return p_.scan ? MapScan(split, runs, records)
                    : MapAggregation(split, runs, records);
   }
 
-  absl::StatusOr<ReduceResult> Reduce(std::vector<std::string> runs,
+  absl::StatusOr<ReduceResult> Reduce(const std::vector<std::string_view>& runs,
                                       AtomicFileWriter& out) const override {
     if (p_.scan) return ReduceScan(runs, out);
     return ReduceAggregation(runs, out);
   }
 
  private:
-  absl::Status MapAggregation(const SplitData& split,
-                              std::vector<std::string>& runs,
+  absl::Status MapAggregation(const SplitData& split, MapRuns& runs,
                               uint64_t& records) const {
     absl::flat_hash_map<std::string_view, double> sums;
     std::string_view f[kUservisitsColumns];
@@ -148,7 +146,7 @@ class GroupbyLogic final : public ShuffleLogic {
     return absl::OkStatus();
   }
 
-  absl::Status MapScan(const SplitData& split, std::vector<std::string>& runs,
+  absl::Status MapScan(const SplitData& split, MapRuns& runs,
                        uint64_t& records) const {
     uint32_t r_count = static_cast<uint32_t>(runs.size());
     std::vector<std::vector<std::pair<std::string_view, std::string_view>>>
@@ -183,7 +181,7 @@ class GroupbyLogic final : public ShuffleLogic {
   }
 
   absl::StatusOr<ReduceResult> ReduceAggregation(
-      const std::vector<std::string>& runs, AtomicFileWriter& out) const {
+      const std::vector<std::string_view>& runs, AtomicFileWriter& out) const {
     absl::flat_hash_map<std::string_view, double> sums;
     for (const auto& run : runs) {
       auto s = ForEachKeyValue(
@@ -209,8 +207,8 @@ class GroupbyLogic final : public ShuffleLogic {
     return ReduceResult{sorted.size(), ""};
   }
 
-  absl::StatusOr<ReduceResult> ReduceScan(const std::vector<std::string>& runs,
-                                          AtomicFileWriter& out) const {
+  absl::StatusOr<ReduceResult> ReduceScan(
+      const std::vector<std::string_view>& runs, AtomicFileWriter& out) const {
     std::vector<std::string_view> lines;
     for (const auto& run : runs) {
       auto s = ForEachKeyValue(

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "common/sv.h"
@@ -139,10 +140,31 @@ absl::StatusOr<SplitData> ReadSplit(const InputSplit& split,
         "ends at offset ", end, " (did it change after the job was planned?)"));
   }
   if (!format.lines()) {
-    if (auto s = ReadRange(fd.get(), split.path, split.offset, split.length,
-                           &out.data);
-        !s.ok()) {
-      return s;
+    if (split.length > std::numeric_limits<size_t>::max()) {
+      return absl::ResourceExhaustedError(Cat("split of \"", split.path,
+                                              "\" is too large: ", split.length,
+                                              " bytes"));
+    }
+    auto buffer = PageBuffer::Allocate(split.length);
+    if (!buffer.ok()) return buffer.status();
+    out.records = *std::move(buffer);
+    uint64_t done = 0;
+    while (done < split.length) {
+      ssize_t n =
+          ::pread(fd.get(), out.records.data() + done, split.length - done,
+                  static_cast<off_t>(split.offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "read", split.path);
+      }
+      if (n == 0) {
+        return absl::FailedPreconditionError(Cat(
+            "\"", split.path, "\" ends at offset ", split.offset + done,
+            ", expected ", split.length, " bytes from offset ", split.offset,
+            " (did the file change after the job was "
+            "planned?)"));
+      }
+      done += static_cast<uint64_t>(n);
     }
     return out;
   }

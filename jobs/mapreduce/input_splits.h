@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "jobs/mapreduce/byte_codec.h"
+#include "jobs/mapreduce/page_buffer.h"
 
 namespace gridless::mapreduce {
 
@@ -47,11 +48,17 @@ struct InputSplit {
   bool operator==(const InputSplit&) const = default;
 };
 
-// The split's records, read into memory.
+// The split's records, read into memory: lines into `data`, fixed-size
+// records into `records` (a PageBuffer: no zero fill, huge pages).
 struct SplitData {
   std::string path;
-  uint64_t offset = 0;  // file offset of data[0], for error messages
-  std::string data;     // whole records only
+  uint64_t offset = 0;  // file offset of the first byte, for error messages
+  std::string data;     // Lines: whole lines only
+  PageBuffer records;   // Fixed(N): whole records only
+  // The split's bytes, whichever the format.
+  std::string_view bytes() const {
+    return records.size() > 0 ? records.view() : std::string_view(data);
+  }
 };
 
 // The files a glob names, absolute and sorted.  A pattern without glob

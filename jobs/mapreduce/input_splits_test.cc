@@ -27,7 +27,7 @@ std::string ReadAllSplits(const std::string& path, uint64_t split_bytes,
   for (const auto& s : *splits) {
     auto d = ReadSplit(s, format);
     EXPECT_TRUE(d.ok()) << d.status();
-    all += d->data;
+    all += d->bytes();
   }
   *count = splits->size();
   return all;

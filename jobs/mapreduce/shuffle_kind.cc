@@ -1,10 +1,13 @@
 #include "jobs/mapreduce/shuffle_kind.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <initializer_list>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -34,6 +37,7 @@ struct CommonParams {
   uint64_t split_bytes = kDefaultSplitBytes;
   bool keep_intermediate = false;
   bool sync_output = true;
+  std::string phase_log;  // "" = none
 };
 
 std::vector<ParamInfo> CommonParameters() {
@@ -53,6 +57,10 @@ std::vector<ParamInfo> CommonParameters() {
       {"keep_intermediate", "bool", "false",
        "keep the map runs in the store after the job"},
       {"sync_output", "bool", "true", "fsync each output file before renaming"},
+      {"phase_log", "string", "",
+       "file the planner and tasks append \"PHASE SECONDS\" lines to (plan, "
+       "map_read, partition, run_write, reduce_read, merge, output_write), "
+       "for benchmarks; default none"},
   };
 }
 
@@ -92,6 +100,9 @@ absl::StatusOr<CommonParams> ReadCommon(const Params& p,
   auto sync = p.Bool("sync_output", true);
   if (!sync.ok()) return sync.status();
   c.sync_output = *sync;
+  auto log = p.String("phase_log", "");
+  if (!log.ok()) return log.status();
+  c.phase_log = log->empty() ? "" : AbsolutePath(*log);
   return c;
 }
 
@@ -187,6 +198,29 @@ absl::Status CheckReducePartial(const ReducePartial& p, const CommonParams& c) {
   return absl::OkStatus();
 }
 
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+// Appends "PHASE SECONDS" lines to the phase log (shuffle_kind.h) in one
+// write, so lines of concurrent tasks do not interleave.  Best effort: the
+// log is a measurement, never a reason to fail a task.
+void LogPhases(
+    const std::string& path,
+    std::initializer_list<std::pair<std::string_view, double>> phases) {
+  if (path.empty()) return;
+  std::string text;
+  for (const auto& [name, seconds] : phases) {
+    absl::StrAppendFormat(&text, "%s %.6f\n", name, seconds);
+  }
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  (void)!::write(fd, text.data(), text.size());
+  ::close(fd);
+}
+
 class ShuffleRunner final : public TaskRunner {
  public:
   ShuffleRunner(CommonParams common, RecordFormat format,
@@ -208,41 +242,53 @@ class ShuffleRunner final : public TaskRunner {
   absl::StatusOr<std::string> RunMap(const TaskContext& task) {
     auto payload = DecodeMapPayload(task.payload);
     if (!payload.ok()) return payload.status();
+    auto t0 = std::chrono::steady_clock::now();
     auto split = ReadSplit(payload->split, format_);
     if (!split.ok()) return split.status();
+    const double read_s = SecondsSince(t0);
     if (task.cancelled()) return absl::CancelledError("map task cancelled");
-    std::vector<std::string> runs(common_.reducers);
+    t0 = std::chrono::steady_clock::now();
+    MapRuns runs(common_.reducers);
     MapPartial partial;
     if (auto s =
             logic_->Map(*split, payload->shared, runs, partial.input_records);
         !s.ok()) {
       return s;
     }
-    partial.input_bytes = split->data.size();
-    split->data = std::string();
+    const double partition_s = SecondsSince(t0);
+    t0 = std::chrono::steady_clock::now();
+    partial.input_bytes = split->bytes().size();
+    *split = SplitData();
     for (uint32_t r = 0; r < runs.size(); ++r) {
-      if (runs[r].empty()) continue;
+      const std::string_view run = runs.run(r);
+      if (run.empty()) continue;
       if (task.cancelled()) return absl::CancelledError("map task cancelled");
       std::string name = RunName(payload->prefix, task.index, r);
-      auto info = store_->Put(name, runs[r]);
+      auto info = store_->Put(name, run);
       if (!info.ok()) return info.status();
-      std::string().swap(runs[r]);
       partial.runs.push_back({task.index, r, std::move(name), *info});
     }
+    runs.Clear();
+    LogPhases(common_.phase_log, {{"map_read", read_s},
+                                  {"partition", partition_s},
+                                  {"run_write", SecondsSince(t0)}});
     return EncodeMapPartial(partial);
   }
 
   absl::StatusOr<std::string> RunReduce(const TaskContext& task) {
     auto payload = DecodeReducePayload(task.payload);
     if (!payload.ok()) return payload.status();
-    std::vector<std::string> runs;
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::unique_ptr<StoreBlob>> blobs;
+    std::vector<std::string_view> runs;
+    blobs.reserve(payload->runs.size());
     runs.reserve(payload->runs.size());
     std::vector<uint64_t> lost;
     std::string first_loss;
     for (const RunRef& run : payload->runs) {
       if (task.cancelled())
         return absl::CancelledError("reduce task cancelled");
-      auto data = store_->Get(run.name, run.info);
+      auto data = store_->GetBlob(run.name, run.info);
       if (absl::IsNotFound(data.status()) || absl::IsDataLoss(data.status())) {
         lost.push_back(run.map_task);
         if (first_loss.empty())
@@ -250,8 +296,10 @@ class ShuffleRunner final : public TaskRunner {
         continue;
       }
       if (!data.ok()) return data.status();
-      runs.push_back(*std::move(data));
+      runs.push_back((*data)->data());
+      blobs.push_back(*std::move(data));
     }
+    const double read_s = SecondsSince(t0);
     if (!lost.empty()) {
       std::sort(lost.begin(), lost.end());
       return LostMapTasksError(
@@ -263,10 +311,19 @@ class ShuffleRunner final : public TaskRunner {
     AtomicFileWriter out;
     std::string path = PartPath(payload->output_dir, payload->reducer);
     if (auto s = out.Open(path); !s.ok()) return s;
-    auto result = logic_->Reduce(std::move(runs), out);
+    t0 = std::chrono::steady_clock::now();
+    auto result = logic_->Reduce(runs, out);
     if (!result.ok()) return result.status();
+    const double reduce_s = SecondsSince(t0);
+    runs.clear();
+    blobs.clear();
     if (task.cancelled()) return absl::CancelledError("reduce task cancelled");
+    t0 = std::chrono::steady_clock::now();
     if (auto s = out.Commit(common_.sync_output); !s.ok()) return s;
+    LogPhases(common_.phase_log,
+              {{"reduce_read", read_s},
+               {"merge", reduce_s - result->write_seconds},
+               {"output_write", result->write_seconds + SecondsSince(t0)}});
     ReducePartial partial;
     partial.files.push_back({path, result->records, out.bytes()});
     partial.extra = std::move(result->extra);
@@ -315,6 +372,7 @@ absl::StatusOr<std::vector<std::string>> ShuffleKind::Plan(
   if (!logic.ok()) return logic.status();
   std::vector<std::string> tasks;
   if (ctx.stage == 0) {
+    const auto t0 = std::chrono::steady_clock::now();
     auto store = OpenStore(common->store_url);
     if (!store.ok()) return store.status();
     auto files = ExpandInput(common->input);
@@ -326,6 +384,7 @@ absl::StatusOr<std::vector<std::string>> ShuffleKind::Plan(
     if (auto s = MakeDirs(common->output); !s.ok()) return s;
     auto shared = PlanShared(ctx.job.params, *splits, common->reducers);
     if (!shared.ok()) return shared.status();
+    LogPhases(common->phase_log, {{"plan", SecondsSince(t0)}});
     std::string prefix = StorePrefix(ctx.job);
     tasks.reserve(splits->size());
     for (const auto& split : *splits) {

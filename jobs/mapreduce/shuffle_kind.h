@@ -19,7 +19,15 @@
 // naming the map tasks to re-run (lost_map_tasks.h).
 //
 // Common parameters: input (glob), output (directory), reducers, store,
-// split_bytes, keep_intermediate, sync_output.  Relative input and output
+// split_bytes, keep_intermediate, sync_output, phase_log.
+//
+// phase_log (a file path, default none) is for benchmarks: the planner and
+// every task attempt append one line per phase to it, "PHASE SECONDS" with
+// PHASE one of plan (splits and the kind's sampling), map_read, partition
+// (ShuffleLogic::Map), run_write (store puts), reduce_read (store gets with
+// their checks), merge (Reduce less its writes) and output_write (the
+// kind's writes plus the commit).  Times vary run to run; the job's result
+// does not include them, so it stays bit-identical.  Relative input and output
 // paths are resolved against the planner's (coordinator's) working directory.
 //
 // Thread-safety: as JobKind (stateless; the runner is shared by all slots).
@@ -41,6 +49,42 @@ namespace gridless::mapreduce {
 struct ReduceResult {
   uint64_t records = 0;  // records (lines) written to the part file
   std::string extra;     // kind-specific, merged by ShuffleKind::MergeExtra
+  // Seconds of the Reduce spent writing to `out` (0 when the kind does not
+  // measure it), for the phase log.
+  double write_seconds = 0;
+};
+
+// The R runs one map task made, in the kind's run encoding.  A kind either
+// appends to the strings (runs[r]), or hands over one buffer holding every
+// run back to back (SetPacked: the sort kind gathers its records into one).
+class MapRuns {
+ public:
+  explicit MapRuns(size_t reducers) : strings_(reducers) {}
+  size_t size() const { return strings_.size(); }
+  std::string& operator[](size_t r) { return strings_[r]; }
+  // Run r becomes buffer[ends[r-1], ends[r]) (from 0 for r = 0); the
+  // strings are ignored.  `ends` has size() non-decreasing entries, the
+  // last <= buffer.size().
+  void SetPacked(PageBuffer buffer, std::vector<size_t> ends) {
+    packed_ = std::move(buffer);
+    ends_ = std::move(ends);
+  }
+  std::string_view run(size_t r) const {
+    if (ends_.empty()) return strings_[r];
+    const size_t begin = r == 0 ? 0 : ends_[r - 1];
+    return std::string_view(packed_.data() + begin, ends_[r] - begin);
+  }
+  // Frees what the runs hold.
+  void Clear() {
+    std::vector<std::string>(strings_.size()).swap(strings_);
+    packed_ = PageBuffer();
+    ends_.clear();
+  }
+
+ private:
+  std::vector<std::string> strings_;
+  PageBuffer packed_;
+  std::vector<size_t> ends_;
 };
 
 // A kind's map and reduce functions for one job (its parameters parsed).
@@ -54,13 +98,14 @@ class ShuffleLogic {
   // the records read.  A malformed record is INVALID_ARGUMENT naming the file
   // and offset (Where()).
   virtual absl::Status Map(const SplitData& split, std::string_view shared,
-                           std::vector<std::string>& runs,
-                           uint64_t& records) const = 0;
+                           MapRuns& runs, uint64_t& records) const = 0;
 
   // Reduces one reducer's runs (one per map task with data, in map-task
-  // order) into `out`.
-  virtual absl::StatusOr<ReduceResult> Reduce(std::vector<std::string> runs,
-                                              AtomicFileWriter& out) const = 0;
+  // order; checked against their size and CRC-32C, and valid for the call)
+  // into `out`.
+  virtual absl::StatusOr<ReduceResult> Reduce(
+      const std::vector<std::string_view>& runs,
+      AtomicFileWriter& out) const = 0;
 };
 
 class ShuffleKind : public JobKind {

@@ -4,20 +4,26 @@
 //
 // Plan samples `samples` records evenly spread over the input (as TeraSort
 // samples in its client) and picks R-1 splitter keys at the sample's
-// quantiles.  Map checks every record, range-partitions by key (a record
-// goes to the number of splitters <= its key) and sorts each run.  Reduce
-// merges its sorted runs (a k-way merge) into part-RRRRR.
+// quantiles.  Map checks every record, sorts the split's (key, index) pairs
+// (record_sort.h: an MSD radix pass on two key bytes, then small buckets),
+// cuts the sorted order at the splitters (a record goes to the number of
+// splitters <= its key) and gathers each reducer's records into its run:
+// records move once.  Reduce maps its sorted runs and merges them with a
+// loser tree into part-RRRRR, written in 4 MiB blocks.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <queue>
+#include <chrono>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "common/sv.h"
 #include "jobs/builtin_kinds.h"
 #include "jobs/mapreduce/file_util.h"
+#include "jobs/mapreduce/page_buffer.h"
+#include "jobs/mapreduce/record_sort.h"
 #include "jobs/mapreduce/shuffle_kind.h"
 #include "jobs/mapreduce/sort_records.h"
 
@@ -28,80 +34,83 @@ namespace {
 class SortLogic final : public ShuffleLogic {
  public:
   absl::Status Map(const SplitData& split, std::string_view shared,
-                   std::vector<std::string>& runs,
-                   uint64_t& records) const override {
+                   MapRuns& runs, uint64_t& records) const override {
     const size_t r_count = runs.size();
     if (shared.size() != (r_count - 1) * kKeySize) {
       return absl::InvalidArgumentError(
           Cat("sort map task: ", shared.size() / kKeySize, " splitters for ",
               r_count, " reducers"));
     }
-    const std::string& d = split.data;
-    size_t n = d.size() / kRecordSize;
-    std::vector<std::vector<const char*>> parts(r_count);
-    for (auto& p : parts) p.reserve(n / r_count + 16);
+    const std::string_view d = split.bytes();
+    const size_t n = d.size() / kRecordSize;
+    if (n >= kMaxSortRecords) {
+      return absl::InvalidArgumentError(
+          Cat("sort map task: ", n, " records in one split, more than ",
+              kMaxSortRecords - 1, "; lower split_bytes"));
+    }
     for (size_t i = 0; i < n; ++i) {
-      const char* rec = d.data() + i * kRecordSize;
-      if (auto s = CheckRecord(rec, split.path, split.offset + i * kRecordSize);
+      if (auto s = CheckRecord(d.data() + i * kRecordSize, split.path,
+                               split.offset + i * kRecordSize);
           !s.ok()) {
         return s;
       }
-      // Number of splitters <= key.
-      size_t lo = 0, hi = r_count - 1;
-      while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (std::memcmp(shared.data() + mid * kKeySize, rec, kKeySize) <= 0) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      parts[lo].push_back(rec);
     }
     records = n;
-    for (size_t r = 0; r < r_count; ++r) {
-      auto& p = parts[r];
-      std::sort(p.begin(), p.end(), RecordLess);
-      runs[r].reserve(p.size() * kRecordSize);
-      for (const char* rec : p) runs[r].append(rec, kRecordSize);
+    auto index = PageBuffer::Allocate(2 * n * sizeof(KeyIndex));
+    if (!index.ok()) return index.status();
+    KeyIndex* sorted = reinterpret_cast<KeyIndex*>(index->data());
+    SortRecordIndex(d.data(), n, sorted, sorted + n);
+    std::vector<size_t> bounds = RangeBoundaries(sorted, n, shared);
+    // Gather the records in sorted order, reducer after reducer: the only
+    // record move.  Run r is [bounds[r], bounds[r + 1]) records.
+    auto packed = PageBuffer::Allocate(n * kRecordSize);
+    if (!packed.ok()) return packed.status();
+    char* out = packed->data();
+    constexpr size_t kAhead = 8;
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) {
+        const char* ahead = d.data() + sorted[i + kAhead].index() * kRecordSize;
+        __builtin_prefetch(ahead);
+        __builtin_prefetch(ahead + 64);
+      }
+      std::memcpy(out + i * kRecordSize,
+                  d.data() + sorted[i].index() * kRecordSize, kRecordSize);
     }
+    std::vector<size_t> ends(r_count);
+    for (size_t r = 0; r < r_count; ++r) ends[r] = bounds[r + 1] * kRecordSize;
+    runs.SetPacked(*std::move(packed), std::move(ends));
     return absl::OkStatus();
   }
 
-  absl::StatusOr<ReduceResult> Reduce(std::vector<std::string> runs,
+  absl::StatusOr<ReduceResult> Reduce(const std::vector<std::string_view>& runs,
                                       AtomicFileWriter& out) const override {
-    struct Head {
-      const char* rec;
-      const char* end;
-    };
-    auto later = [](const Head& a, const Head& b) {
-      return RecordLess(b.rec, a.rec);
-    };
-    std::priority_queue<Head, std::vector<Head>, decltype(later)> heap(later);
     uint64_t total = 0;
-    for (const auto& run : runs) {
+    for (std::string_view run : runs) {
       if (run.size() % kRecordSize != 0) {
         return absl::DataLossError("sort run: not a whole number of records");
       }
       total += run.size() / kRecordSize;
-      if (!run.empty()) heap.push({run.data(), run.data() + run.size()});
     }
-    std::string buf;
-    buf.reserve(1 << 20);
-    while (!heap.empty()) {
-      Head h = heap.top();
-      heap.pop();
-      buf.append(h.rec, kRecordSize);
-      h.rec += kRecordSize;
-      if (h.rec != h.end) heap.push(h);
-      if (buf.size() >= (1 << 20)) {
-        if (auto s = out.Append(buf); !s.ok()) return s;
-        buf.clear();
-      }
-    }
-    if (auto s = out.Append(buf); !s.ok()) return s;
-    return ReduceResult{total, ""};
+    double write_s = 0;
+    auto s = MergeRuns(runs, kOutputBlock, [&](std::string_view block) {
+      const auto t0 = std::chrono::steady_clock::now();
+      absl::Status st = out.Append(block);
+      write_s +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+      return st;
+    });
+    if (!s.ok()) return s;
+    ReduceResult result;
+    result.records = total;
+    result.write_seconds = write_s;
+    return result;
   }
+
+ private:
+  // Merged output goes to the file in blocks of this many bytes (written
+  // straight from the block: AtomicFileWriter does not copy blocks >= 1 MiB).
+  static constexpr size_t kOutputBlock = size_t{4} << 20;
 };
 
 class SortKind final : public ShuffleKind {

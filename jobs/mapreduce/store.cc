@@ -22,7 +22,23 @@ bool ValidComponentChar(char c) {
          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
+class StringBlob final : public StoreBlob {
+ public:
+  explicit StringBlob(std::string data) : data_(std::move(data)) {}
+  std::string_view data() const override { return data_; }
+
+ private:
+  std::string data_;
+};
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<StoreBlob>> Store::GetBlob(
+    std::string_view name, const ObjectInfo& expected) {
+  auto data = Get(name, expected);
+  if (!data.ok()) return data.status();
+  return std::unique_ptr<StoreBlob>(new StringBlob(*std::move(data)));
+}
 
 absl::Status CheckObjectName(std::string_view name) {
   auto bad = [&](std::string_view why) {

@@ -37,6 +37,14 @@ struct ObjectInfo {
   bool operator==(const ObjectInfo&) const = default;
 };
 
+// An object's bytes, read-only, valid while the blob lives (a copy in
+// memory, or a read-only mapping of the object's file).
+class StoreBlob {
+ public:
+  virtual ~StoreBlob() = default;
+  virtual std::string_view data() const = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -49,6 +57,10 @@ class Store {
   // Reads the object and checks it against `expected`.
   virtual absl::StatusOr<std::string> Get(std::string_view name,
                                           const ObjectInfo& expected) = 0;
+  // As Get (same checks and errors), but a store may hand out the bytes
+  // without copying them (FileStore maps the file).  The default wraps Get.
+  virtual absl::StatusOr<std::unique_ptr<StoreBlob>> GetBlob(
+      std::string_view name, const ObjectInfo& expected);
   // Names of the objects whose name starts with `prefix` + "/" (or every
   // object when prefix is empty), sorted.  Empty when there is none.
   virtual absl::StatusOr<std::vector<std::string>> List(

@@ -76,6 +76,43 @@ TEST(FileStoreTest, CorruptTruncatedAndMissingObjectsAreNamed) {
   EXPECT_THAT(missing.status().message(), HasSubstr(name));
 }
 
+// Issue 15: GetBlob (a read-only mapping of the file) checks exactly what
+// Get checks, and its bytes outlive a rename over the object.
+TEST(FileStoreTest, GetBlobMapsTheObjectAndChecksItLikeGet) {
+  TempDir dir;
+  auto store = OpenStore("file://" + dir.path());
+  ASSERT_TRUE(store.ok());
+  const std::string name = "j/map-00001/run-00002";
+  const std::string data(3 << 20, 'q');
+  auto info = (*store)->Put(name, data);
+  ASSERT_TRUE(info.ok());
+  auto blob = (*store)->GetBlob(name, *info);
+  ASSERT_TRUE(blob.ok()) << blob.status();
+  ASSERT_TRUE((*store)->Put(name, "replaced").ok());
+  EXPECT_EQ((*blob)->data(), data);
+
+  auto empty_info = (*store)->Put("j/empty", "");
+  ASSERT_TRUE(empty_info.ok());
+  auto empty = (*store)->GetBlob("j/empty", *empty_info);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ((*empty)->data(), "");
+
+  info = (*store)->Put(name, "0123456789");
+  ASSERT_TRUE(info.ok());
+  WriteFile(dir / name, "0123456788");
+  auto corrupt = (*store)->GetBlob(name, *info);
+  EXPECT_EQ(corrupt.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(corrupt.status().message(), HasSubstr("crc32c"));
+  WriteFile(dir / name, "01234");
+  auto truncated = (*store)->GetBlob(name, *info);
+  EXPECT_EQ(truncated.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(truncated.status().message(), HasSubstr("5 bytes, expected 10"));
+  ASSERT_TRUE((*store)->Delete(name).ok());
+  auto missing = (*store)->GetBlob(name, *info);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr(name));
+}
+
 TEST(FileStoreTest, PutLeavesNoTemporaryFiles) {
   TempDir dir;
   auto store = OpenStore("file://" + dir.path());

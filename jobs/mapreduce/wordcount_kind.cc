@@ -1,11 +1,15 @@
 // `wordcount`: counts words in text files.
 //
-// A word is a maximal run of ASCII letters [A-Za-z]; every other byte
-// (digits, punctuation, whitespace, bytes >= 0x80) separates words.  Case is
-// kept: "The" and "the" are different words.  This is exactly what
+// The `tokenizer` parameter says what a word is (tokenizer.h).  By default
+// (`letters`) a word is a maximal run of ASCII letters [A-Za-z]; every other
+// byte (digits, punctuation, whitespace, bytes >= 0x80) separates words.
+// This is exactly what
 //   LC_ALL=C tr -cs A-Za-z '\n' < FILE | sort | uniq -c
 // counts (ignoring the empty line tr emits when a file starts with a
-// non-letter).
+// non-letter).  `whitespace` splits on ASCII whitespace as Hadoop's
+// WordCount does; `unicode-letters` takes runs of UTF-8 letters.  Case is
+// kept ("The" and "the" are different words) unless `lower` is true, which
+// folds ASCII A-Z to a-z first.
 //
 // Map: counts the split's words in a hash table (the map-side combiner),
 // hash-partitions them by word into R runs, each sorted.  Reduce: sums the
@@ -24,6 +28,7 @@
 #include "jobs/mapreduce/shuffle_kind.h"
 #include "jobs/mapreduce/stable_hash.h"
 #include "jobs/mapreduce/text_runs.h"
+#include "jobs/mapreduce/tokenizer.h"
 #include "jobs/pod_codec.h"
 
 namespace gridless {
@@ -92,37 +97,26 @@ void KeepTop(std::vector<WordCount>& v, size_t n) {
   }
 }
 
-struct LetterTable {
-  bool letter[256] = {};
-  constexpr LetterTable() {
-    for (int c = 'a'; c <= 'z'; ++c) letter[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c) letter[c] = true;
-  }
-};
-constexpr LetterTable kLetters;
-
 class WordcountLogic final : public ShuffleLogic {
  public:
-  explicit WordcountLogic(uint64_t top) : top_(top) {}
+  WordcountLogic(uint64_t top, Tokenizer tokenizer, bool lower)
+      : top_(top), tokenizer_(tokenizer), lower_(lower) {}
 
-  absl::Status Map(const SplitData& split, std::string_view,
-                   std::vector<std::string>& runs,
+  absl::Status Map(const SplitData& split, std::string_view, MapRuns& runs,
                    uint64_t& records) const override {
-    absl::flat_hash_map<std::string_view, uint64_t> counts;
-    const std::string& d = split.data;
-    const auto* p = reinterpret_cast<const unsigned char*>(d.data());
-    size_t n = d.size();
-    for (size_t i = 0; i < n;) {
-      if (!kLetters.letter[p[i]]) {
-        records += p[i] == '\n';
-        ++i;
-        continue;
+    std::string_view d = split.data;
+    records += static_cast<uint64_t>(std::count(d.begin(), d.end(), '\n'));
+    if (!d.empty() && d.back() != '\n') ++records;
+    std::string folded;
+    if (lower_) {
+      folded.assign(d);
+      for (char& c : folded) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
       }
-      size_t start = i;
-      while (i < n && kLetters.letter[p[i]]) ++i;
-      ++counts[std::string_view(d.data() + start, i - start)];
+      d = folded;
     }
-    if (n > 0 && d.back() != '\n') ++records;
+    absl::flat_hash_map<std::string_view, uint64_t> counts;
+    ForEachWord(d, tokenizer_, [&counts](std::string_view w) { ++counts[w]; });
     uint32_t r_count = static_cast<uint32_t>(runs.size());
     std::vector<std::vector<std::pair<std::string_view, uint64_t>>> parts(
         r_count);
@@ -140,7 +134,7 @@ class WordcountLogic final : public ShuffleLogic {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<ReduceResult> Reduce(std::vector<std::string> runs,
+  absl::StatusOr<ReduceResult> Reduce(const std::vector<std::string_view>& runs,
                                       AtomicFileWriter& out) const override {
     absl::flat_hash_map<std::string_view, uint64_t> counts;
     for (const auto& run : runs) {
@@ -183,6 +177,8 @@ class WordcountLogic final : public ShuffleLogic {
 
  private:
   uint64_t top_;
+  Tokenizer tokenizer_;
+  bool lower_;
 };
 
 absl::StatusOr<uint64_t> ReadTop(const Params& p) {
@@ -195,22 +191,35 @@ class WordcountKind final : public ShuffleKind {
  public:
   std::string_view Name() const override { return "wordcount"; }
   std::string_view Description() const override {
-    return "counts words ([A-Za-z]+, case-sensitive) in text files; writes "
-           "word<TAB>count lines";
+    return "counts words (tokenizer: letters [A-Za-z]+, whitespace or "
+           "unicode-letters) in text files; writes word<TAB>count lines";
   }
 
  protected:
   std::vector<ParamInfo> KindParameters() const override {
-    return {{"top", "int", "0",
-             "also report the N most frequent words in the result (0 = "
-             "none), 0..1000000"}};
+    return {
+        {"top", "int", "0",
+         "also report the N most frequent words in the result (0 = "
+         "none), 0..1000000"},
+        {"tokenizer", "string", "letters",
+         "what a word is: letters (runs of [A-Za-z]), whitespace (runs "
+         "of bytes other than ASCII whitespace, as Hadoop's WordCount) "
+         "or unicode-letters (runs of UTF-8 letters; bytes that are not "
+         "UTF-8 separate words)"},
+        {"lower", "bool", "false", "fold ASCII A-Z to a-z before counting"}};
   }
   RecordFormat Format() const override { return RecordFormat::Lines(); }
   absl::StatusOr<std::unique_ptr<ShuffleLogic>> NewLogic(
       const Params& params) const override {
     auto top = ReadTop(params);
     if (!top.ok()) return top.status();
-    return std::make_unique<WordcountLogic>(*top);
+    auto name = params.String("tokenizer", "letters");
+    if (!name.ok()) return name.status();
+    auto tokenizer = ParseTokenizer(*name);
+    if (!tokenizer.ok()) return tokenizer.status();
+    auto lower = params.Bool("lower", false);
+    if (!lower.ok()) return lower.status();
+    return std::make_unique<WordcountLogic>(*top, *tokenizer, *lower);
   }
   absl::Status MergeExtra(std::string& acc, std::string_view right,
                           const Params& params) const override {
