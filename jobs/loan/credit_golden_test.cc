@@ -22,9 +22,9 @@ struct Golden {
       cash_flow_mean, loss_p50;
 };
 
-constexpr const char* kFields[] = {"pv_mean", "pv_stderr",      "expected_loss",
-                                   "var_99",  "es_99",          "wal_years",
-                                   "cash_flow_mean", "loss_p50"};
+constexpr const char* kFields[] = {
+    "pv_mean", "pv_stderr", "expected_loss",  "var_99",
+    "es_99",   "wal_years", "cash_flow_mean", "loss_p50"};
 
 v1::JobSpec GoldenSpec(const std::string& tape, const std::string& model) {
   v1::JobSpec spec;
@@ -76,8 +76,8 @@ TEST(CreditGoldenTest, SdaAndCdrUnchangedBitForBit) {
       if (std::string(x.name) == model) g = &x;
     }
     ASSERT_NE(g, nullptr) << model;
-    const double want[8] = {g->pv_mean, g->pv_stderr, g->expected_loss,
-                            g->var_99,  g->es_99,     g->wal_years,
+    const double want[8] = {g->pv_mean,        g->pv_stderr, g->expected_loss,
+                            g->var_99,         g->es_99,     g->wal_years,
                             g->cash_flow_mean, g->loss_p50};
     for (int i = 0; i < 8; ++i) {
       EXPECT_EQ(got[i], want[i]) << model << " " << kFields[i];
