@@ -45,6 +45,19 @@ cmp -s <(result "$work/run1.json") <(result "$work/run3.json") ||
 cmp -s <(result "$work/run1.json") <(result "$work/run0.json") ||
   fail "in-process run differs from 1 worker"
 
+log "credit model (issue 16: default_model ltv, house price paths): 1 and 3 workers"
+sed -e 's/"sda": 150/"default_model": "ltv", "hpi_volatility": 0.08/' \
+  "$work/job.json" > "$work/ltv.json"
+for w in 1 3; do
+  "$gridless" run "$work/ltv.json" --workers $w --json --quiet \
+    > "$work/ltv$w.json" 2> "$work/ltv$w.err" ||
+    fail "gridless run ltv --workers $w: $(cat "$work/ltv$w.err")"
+done
+[[ $(jq -r .result.default_model "$work/ltv1.json") == ltv ]] ||
+  fail "the ltv job ran $(jq -r .result.default_model "$work/ltv1.json")"
+cmp -s <(result "$work/ltv1.json") <(result "$work/ltv3.json") ||
+  fail "ltv: 1 and 3 workers differ: $(diff <(result "$work/ltv1.json") <(result "$work/ltv3.json") | head)"
+
 log "a worker killed mid-job"
 "$bin/gridless-coordinator" --listen 127.0.0.1:0 --lease-timeout 2 --quiet \
   > "$work/coord.out" 2> "$work/coord.err" &

@@ -4,7 +4,8 @@
 // (the clone this CPU runs, and the x86-64 baseline), the plain scalar
 // reference implementation of the same model, and a whole loan-mc task
 // (rate paths generated, loans projected, per-path sums), for the S-curve
-// and the PSA prepayment models, and what the rates imply for 20 million
+// and the PSA prepayment models, and the S-curve with the "ltv" credit
+// model (house price paths), and what the rates imply for 20 million
 // loans x 1,000 paths x 360 months.  Single-threaded: the rates are per core.
 //
 //   bench_loan_mc [--loans 4096] [--paths 16] [--seconds 1.0]
@@ -59,13 +60,17 @@ struct Setup {
   double loan_months = 0;
 };
 
-Setup MakeSetup(PrepayModel prepay, int loans, int paths) {
+Setup MakeSetup(PrepayModel prepay, DefaultModel defaults, int loans,
+                int paths) {
   Setup s;
   s.model.prepay = prepay;
+  s.model.defaults = defaults;
   s.loans = SyntheticLoans(loans, 1);
+  const bool ltv = defaults == DefaultModel::kLtv;
   for (int i = 0; i < loans; i += 128) {
     int n = std::min(128, loans - i);
-    s.blocks.push_back(MakeLoanBlock(&s.loans[i], n, s.model.servicing_fee));
+    s.blocks.push_back(MakeLoanBlock(&s.loans[i], n, s.model.servicing_fee,
+                                     ltv ? &s.model.credit : nullptr));
   }
   for (const Loan& l : s.loans) s.loan_months += l.remaining;
   ScenarioBuilder builder(s.model, 480 + s.model.lag);
@@ -80,17 +85,28 @@ using KernelFn = void (*)(const KernelModel&, const KernelLoans&,
                           const KernelPath&, KernelScratch, KernelOut);
 
 double KernelPass(const Setup& s, KernelFn fn) {
-  KernelModel model{s.model.prepay == PrepayModel::kScurve, s.smm.data(),
-                    s.mdr.data(), s.model.severity, s.model.lag};
-  static std::vector<double> buf(9 * 128);
+  const bool ltv = s.model.defaults == DefaultModel::kLtv;
+  KernelModel model{s.model.prepay == PrepayModel::kScurve,
+                    s.smm.data(),
+                    s.mdr.data(),
+                    s.model.severity,
+                    s.model.lag,
+                    ltv,
+                    s.model.credit.ltv_slope,
+                    s.model.credit.liquidation_cost};
+  static std::vector<double> buf(10 * 128);
   double* b = buf.data();
-  KernelScratch scratch{b, b + 128, b + 256, b + 384};
+  KernelScratch scratch{b, b + 128, b + 256, b + 384, b + 1152};
   KernelOut out{b + 512, b + 640, b + 768, b + 896, b + 1024};
   double sink = 0;
   for (const LoanBlock& block : s.blocks) {
     for (const PathScenario& p : s.paths) {
-      KernelPath path{p.months, p.df.data(), p.mortgage_rate.data(),
-                      p.seasonality.data(), p.default_factor.data()};
+      KernelPath path{p.months,
+                      p.df.data(),
+                      p.mortgage_rate.data(),
+                      p.seasonality.data(),
+                      p.default_factor.data(),
+                      ltv ? p.hpi.data() : nullptr};
       fn(model, block.View(), path, scratch, out);
       sink += out.pv[0];
     }
@@ -143,17 +159,31 @@ int main(int argc, char** argv) {
                 1e9 / rate, kBigRun / rate / 3600);
     std::fflush(stdout);
   };
-  for (PrepayModel prepay : {PrepayModel::kScurve, PrepayModel::kPsa}) {
-    const char* name = prepay == PrepayModel::kScurve ? "scurve" : "psa";
-    Setup s =
-        MakeSetup(prepay, static_cast<int>(loans), static_cast<int>(paths));
+  // scurve+ltv: the S-curve with the credit factor (issue 16: house price
+  // paths, MTM-LTV defaults, HPI severity), measured in the same run as
+  // plain scurve (SDA defaults) so the two rates compare side by side.
+  struct Case {
+    const char* name;
+    PrepayModel prepay;
+    DefaultModel defaults;
+  };
+  for (const Case& c :
+       {Case{"scurve", PrepayModel::kScurve, DefaultModel::kSda},
+        Case{"scur+ltv", PrepayModel::kScurve, DefaultModel::kLtv},
+        Case{"psa", PrepayModel::kPsa, DefaultModel::kSda}}) {
+    const PrepayModel prepay = c.prepay;
+    const char* name = c.name;
+    Setup s = MakeSetup(prepay, c.defaults, static_cast<int>(loans),
+                        static_cast<int>(paths));
     row(name, (std::string("kernel (") + KernelIsa() + ")").c_str(),
         Rate(seconds, [&] { return KernelPass(s, &ProjectBlock); }));
     row(name, "kernel (baseline SSE2)",
         Rate(seconds, [&] { return KernelPass(s, &ProjectBlockBaseline); }));
-    const ReferenceModel reference(s.model);
-    row(name, "scalar reference (libm)",
-        Rate(seconds, [&] { return ReferencePass(s, reference, 1); }));
+    if (c.defaults != DefaultModel::kLtv) {  // the reference has no HPI
+      const ReferenceModel reference(s.model);
+      row(name, "scalar reference (libm)",
+          Rate(seconds, [&] { return ReferencePass(s, reference, 1); }));
+    }
     // A whole task: rate paths generated, loans projected, sums reduced.
     LoanJobParams params;
     params.model = s.model;

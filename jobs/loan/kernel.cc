@@ -18,6 +18,11 @@ struct MonthShared {
   double month_lag;
   double severity;
   double recovered;
+  // "ltv" only: 1 / HPI at the start of the month, HPI at liquidation.
+  double inv_hpi;
+  double hpi_liq;
+  double ltv_slope;
+  double one_plus_cost;
 };
 
 // S-curve SMM of month m for loans [0, active), in short loops rather than
@@ -41,11 +46,31 @@ struct MonthShared {
   for (int i = 0; i < active; ++i) smm[i] = ScurveSmm(smm[i]);
 }
 
+// The "ltv" model's MDR of month m for loans [0, active), in its own short
+// loop (like ScurveMonth's) so the CPU overlaps several loans' exp chains:
+// a log-linear hazard in the mark-to-market LTV, ramped in over the first
+// 30 months of age, with no branch so the loop vectorizes.
+[[gnu::always_inline]] inline void LtvMonth(int active, const MonthShared& s,
+                                            const double* __restrict inv_value,
+                                            const double* __restrict logit_base,
+                                            const int32_t* __restrict age,
+                                            const double* __restrict bal,
+                                            double* __restrict mdr) {
+  for (int i = 0; i < active; ++i) {
+    double ramp = static_cast<double>(age[i] + s.m) * (1.0 / 30.0);
+    ramp = ramp < 1.0 ? ramp : 1.0;
+    const double mtm = (bal[i] * inv_value[i]) * s.inv_hpi;
+    const double x = logit_base[i] + s.ltv_slope * mtm;
+    mdr[i] = (ramp * s.default_factor) * ExpDet(x);
+  }
+}
+
 // Month m for loans [0, active).  Restrict parameters (kept by GCC through
 // inlining) let it vectorize the loop, table lookups included.
-template <bool kScurve, bool kTrace>
+template <bool kScurve, bool kLtv, bool kTrace>
 [[gnu::always_inline]] inline void Month(
-    int active, const MonthShared& s, const double* __restrict smm_by_age,
+    int active, const MonthShared& s, const double* __restrict recovery_value,
+    const double* __restrict ltv_mdr, const double* __restrict smm_by_age,
     const double* __restrict mdr_by_age, const double* __restrict scurve_smm,
     const double* __restrict rate_m, const double* __restrict net_m,
     const double* __restrict onep, const int32_t* __restrict age,
@@ -63,20 +88,36 @@ template <bool kScurve, bool kTrace>
     } else {
       smm = smm_by_age[ti];
     }
-    double mdr = mdr_by_age[ti] * s.default_factor;
+    double mdr;
+    if constexpr (kLtv) {
+      mdr = ltv_mdr[i];
+    } else {
+      mdr = mdr_by_age[ti] * s.default_factor;
+    }
     mdr = mdr < 1.0 ? mdr : 1.0;
     const MonthFlows f =
         AmortizeMonth(bal[i], h[i], rate_m[i], net_m[i], smm, mdr, rem[i] == m);
-    const double recovery = s.recovered * f.defaulted;
+    double recovery, lost;
+    if constexpr (kLtv) {
+      // The defaulted share mdr of the house, sold at the path's HPI of the
+      // liquidation month less the foreclosure discount.
+      const double proceeds = (mdr * recovery_value[i]) * s.hpi_liq;
+      lost = f.defaulted * s.one_plus_cost - proceeds;
+      lost = lost > 0.0 ? lost : 0.0;
+      recovery = f.defaulted - lost;
+    } else {
+      recovery = s.recovered * f.defaulted;
+      lost = s.severity * f.defaulted;
+    }
     const double paid = (f.interest + f.scheduled) + f.prepaid;
     const double principal = f.scheduled + f.prepaid;
     if constexpr (kTrace) {
-      trace->push_back(
-          MonthTrace{bal[i], f.defaulted, f.interest, f.scheduled, f.prepaid});
+      trace->push_back(MonthTrace{bal[i], f.defaulted, f.interest, f.scheduled,
+                                  f.prepaid, lost, recovery});
     }
     pv[i] += paid * s.df + recovery * s.df_lag;
     cf[i] += paid + recovery;
-    loss[i] += s.severity * f.defaulted;
+    loss[i] += lost;
     prin[i] += principal + recovery;
     walnum[i] += principal * s.month + recovery * s.month_lag;
     bal[i] = f.next_balance;
@@ -84,7 +125,7 @@ template <bool kScurve, bool kTrace>
   }
 }
 
-template <bool kScurve, bool kTrace>
+template <bool kScurve, bool kLtv, bool kTrace>
 [[gnu::always_inline]] inline void Project(const KernelModel& model,
                                            const KernelLoans& loans,
                                            const KernelPath& path,
@@ -103,6 +144,10 @@ template <bool kScurve, bool kTrace>
   MonthShared s;
   s.severity = model.severity;
   s.recovered = 1.0 - model.severity;
+  s.ltv_slope = model.ltv_slope;
+  s.one_plus_cost = 1.0 + model.liquidation_cost;
+  s.inv_hpi = 1.0;
+  s.hpi_liq = 1.0;
   int active = n;
   for (int m = 1;; ++m) {
     while (active > 0 && loans.rem[active - 1] < m) --active;
@@ -115,25 +160,43 @@ template <bool kScurve, bool kTrace>
     s.default_factor = path.default_factor[m];
     s.month = m;
     s.month_lag = m + model.lag;
+    if constexpr (kLtv) {
+      s.inv_hpi = 1.0 / path.hpi[m - 1];
+      s.hpi_liq = path.hpi[m + model.lag];
+    }
     if constexpr (kScurve) {
       ScurveMonth(active, loans.num_notes, s, loans.notes, loans.note_index,
                   loans.inv_b0, loans.age, scratch.balance, scratch.incentive,
                   scratch.smm);
     }
-    Month<kScurve, kTrace>(active, s, model.smm_by_age, model.mdr_by_age,
-                           scratch.smm, loans.rate_m, loans.net_m, loans.onep,
-                           loans.age, loans.rem, scratch.balance, scratch.h,
-                           out.pv, out.cf, out.loss, out.prin, out.walnum,
-                           trace);
+    if constexpr (kLtv) {
+      LtvMonth(active, s, loans.inv_value, loans.logit_base, loans.age,
+               scratch.balance, scratch.mdr);
+    }
+    Month<kScurve, kLtv, kTrace>(
+        active, s, loans.recovery_value, scratch.mdr, model.smm_by_age,
+        model.mdr_by_age, scratch.smm, loans.rate_m, loans.net_m, loans.onep,
+        loans.age, loans.rem, scratch.balance, scratch.h, out.pv, out.cf,
+        out.loss, out.prin, out.walnum, trace);
   }
 }
 
-void Dispatch(const KernelModel& model, const KernelLoans& loans,
-              const KernelPath& path, KernelScratch scratch, KernelOut out) {
-  if (model.scurve) {
-    Project<true, false>(model, loans, path, scratch, out, nullptr);
+// The four model combinations, each its own instantiation (the sda/cdr
+// ones are the code they were before the "ltv" model existed).
+template <bool kTrace>
+[[gnu::always_inline]] inline void Dispatch(
+    const KernelModel& model, const KernelLoans& loans, const KernelPath& path,
+    KernelScratch scratch, KernelOut out, std::vector<MonthTrace>* trace) {
+  if (model.ltv) {
+    if (model.scurve) {
+      Project<true, true, kTrace>(model, loans, path, scratch, out, trace);
+    } else {
+      Project<false, true, kTrace>(model, loans, path, scratch, out, trace);
+    }
+  } else if (model.scurve) {
+    Project<true, false, kTrace>(model, loans, path, scratch, out, trace);
   } else {
-    Project<false, false>(model, loans, path, scratch, out, nullptr);
+    Project<false, false, kTrace>(model, loans, path, scratch, out, trace);
   }
 }
 
@@ -142,17 +205,13 @@ void Dispatch(const KernelModel& model, const KernelLoans& loans,
 __attribute__((target_clones("avx2", "default"))) void ProjectBlock(
     const KernelModel& model, const KernelLoans& loans, const KernelPath& path,
     KernelScratch scratch, KernelOut out) {
-  if (model.scurve) {
-    Project<true, false>(model, loans, path, scratch, out, nullptr);
-  } else {
-    Project<false, false>(model, loans, path, scratch, out, nullptr);
-  }
+  Dispatch<false>(model, loans, path, scratch, out, nullptr);
 }
 
 void ProjectBlockBaseline(const KernelModel& model, const KernelLoans& loans,
                           const KernelPath& path, KernelScratch scratch,
                           KernelOut out) {
-  Dispatch(model, loans, path, scratch, out);
+  Dispatch<false>(model, loans, path, scratch, out, nullptr);
 }
 
 const char* KernelIsa() {
@@ -162,8 +221,8 @@ const char* KernelIsa() {
 void ProjectTraced(const KernelModel& model, const KernelLoans& loans,
                    const KernelPath& path, KernelOut out,
                    std::vector<MonthTrace>* trace) {
-  double bal = 0, h = 0, smm = 0, incentive = 0;
-  KernelScratch scratch{&bal, &h, &smm, &incentive};
+  double bal = 0, h = 0, smm = 0, incentive = 0, mdr = 0;
+  KernelScratch scratch{&bal, &h, &smm, &incentive, &mdr};
   KernelLoans one = loans;
   one.n = 1;
   one.num_notes = 1;
@@ -171,11 +230,7 @@ void ProjectTraced(const KernelModel& model, const KernelLoans& loans,
   const int32_t zero = 0;
   one.note_index = &zero;
   trace->clear();
-  if (model.scurve) {
-    Project<true, true>(model, one, path, scratch, out, trace);
-  } else {
-    Project<false, true>(model, one, path, scratch, out, trace);
-  }
+  Dispatch<true>(model, one, path, scratch, out, trace);
 }
 
 }  // namespace gridless::loan

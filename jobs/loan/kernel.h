@@ -34,6 +34,10 @@ struct KernelLoans {
   int num_notes;
   const double* notes;
   const int32_t* note_index;
+  // The "ltv" default model's columns (loan_block.h); null without it.
+  const double* inv_value = nullptr;
+  const double* recovery_value = nullptr;
+  const double* logit_base = nullptr;
 };
 
 // Model constants and the by-age tables (prepayment.h, default_model.h).
@@ -43,6 +47,12 @@ struct KernelModel {
   const double* mdr_by_age;  // [0..kAgeTableLast]
   double severity;
   int lag;
+  // The "ltv" default model (model_params.h CreditParams): defaults from
+  // the mark-to-market LTV on the path's HPI, loss from the HPI at
+  // liquidation, instead of mdr_by_age and severity.
+  bool ltv = false;
+  double ltv_slope = 0;
+  double liquidation_cost = 0;
 };
 
 // One path (scenario.h).  Arrays indexed by month 0..months, where months
@@ -53,12 +63,15 @@ struct KernelPath {
   const double* mortgage_rate;
   const double* seasonality;
   const double* default_factor;
+  // [0..months] house price index; read only by the "ltv" model.
+  const double* hpi = nullptr;
 };
 
 // Per-loan totals over the path (arrays of length n, overwritten):
 //   pv     sum over months of (interest + SP + PP) df_m + recovery df_{m+lag}
 //   cf     undiscounted cash flow (interest + SP + PP + recovery)
-//   loss   severity x defaulted balance
+//   loss   severity x defaulted balance ("ltv": max(0, D (1 + cost) -
+//          proceeds of the house at month m + lag))
 //   prin   principal returned (SP + PP + recovery)
 //   walnum principal x month it is returned (WAL numerator, months)
 struct KernelOut {
@@ -70,12 +83,14 @@ struct KernelOut {
 };
 
 // Scratch of length n each: the running balance, (1+r)^-rem, the month's
-// S-curve SMM and refinancing incentive per distinct note rate.
+// S-curve SMM and refinancing incentive per distinct note rate, and the
+// "ltv" model's MDR (may be null without it).
 struct KernelScratch {
   double* balance;
   double* h;
   double* smm;
   double* incentive;
+  double* mdr = nullptr;
 };
 
 void ProjectBlock(const KernelModel& model, const KernelLoans& loans,
@@ -94,6 +109,8 @@ struct MonthTrace {
   double interest;
   double scheduled;
   double prepaid;
+  double loss;      // loss on this month's default (booked at m + lag)
+  double recovery;  // its recovery, defaulted - loss
 };
 
 // Projects loan 0 of `loans` (n must be 1) exactly as ProjectBlock does,

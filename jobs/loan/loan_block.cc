@@ -7,7 +7,21 @@
 
 namespace gridless::loan {
 
-LoanBlock MakeLoanBlock(const Loan* loans, int n, double servicing_fee) {
+double PropertyValue(const Loan& l) {
+  const double ltv = l.ltv > 0 ? l.ltv : kMissingLtv;
+  return l.orig_balance / (ltv / 100.0);
+}
+
+double LogitBase(const CreditParams& c, const Loan& l) {
+  const double fico = l.fico > 0 ? l.fico : kMissingFico;
+  const double dti = l.dti > 0 ? l.dti : kMissingDti;
+  return ((c.intercept - c.ltv_slope * 0.8) +
+          c.fico_slope * ((fico - 740.0) / 100.0)) +
+         c.dti_slope * ((dti - 36.0) / 10.0);
+}
+
+LoanBlock MakeLoanBlock(const Loan* loans, int n, double servicing_fee,
+                        const CreditParams* credit) {
   LoanBlock b;
   b.n = n;
   b.order.resize(n);
@@ -35,6 +49,18 @@ LoanBlock MakeLoanBlock(const Loan* loans, int n, double servicing_fee) {
     b.rem[i] = l.remaining;
     b.loan_months += l.remaining;
   }
+  if (credit != nullptr) {
+    b.inv_value.resize(n);
+    b.recovery_value.resize(n);
+    b.logit_base.resize(n);
+    for (int i = 0; i < n; ++i) {
+      const Loan& l = loans[b.order[i]];
+      const double value = PropertyValue(l);
+      b.inv_value[i] = 1.0 / value;
+      b.recovery_value[i] = value * (1.0 - credit->foreclosure_discount);
+      b.logit_base[i] = LogitBase(*credit, l);
+    }
+  }
   b.notes = b.note;
   std::sort(b.notes.begin(), b.notes.end());
   b.notes.erase(std::unique(b.notes.begin(), b.notes.end()), b.notes.end());
@@ -60,7 +86,10 @@ KernelLoans LoanBlock::View() const {
                      rem.data(),
                      static_cast<int>(notes.size()),
                      notes.data(),
-                     note_index.data()};
+                     note_index.data(),
+                     inv_value.empty() ? nullptr : inv_value.data(),
+                     recovery_value.empty() ? nullptr : recovery_value.data(),
+                     logit_base.empty() ? nullptr : logit_base.data()};
 }
 
 }  // namespace gridless::loan

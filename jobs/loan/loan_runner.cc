@@ -66,26 +66,38 @@ absl::StatusOr<LoanPartial> LoanMcRunner::RunRange(
   }
 
   const ModelParams& m = params_.model;
-  KernelModel model{m.prepay == PrepayModel::kScurve, smm_by_age_.data(),
-                    mdr_by_age_.data(), m.severity, m.lag};
-  std::vector<double> buffers(9 * kSubBlock);
+  const bool ltv = m.defaults == DefaultModel::kLtv;
+  KernelModel model{m.prepay == PrepayModel::kScurve,
+                    smm_by_age_.data(),
+                    mdr_by_age_.data(),
+                    m.severity,
+                    m.lag,
+                    ltv,
+                    m.credit.ltv_slope,
+                    m.credit.liquidation_cost};
+  std::vector<double> buffers(10 * kSubBlock);
   double* b = buffers.data();
-  KernelScratch scratch{b, b + kSubBlock, b + 2 * kSubBlock, b + 3 * kSubBlock};
+  KernelScratch scratch{b, b + kSubBlock, b + 2 * kSubBlock, b + 3 * kSubBlock,
+                        b + 9 * kSubBlock};
   KernelOut out{b + 4 * kSubBlock, b + 5 * kSubBlock, b + 6 * kSubBlock,
                 b + 7 * kSubBlock, b + 8 * kSubBlock};
   for (uint64_t first = r.loan_begin; first < r.loan_end; first += kSubBlock) {
     const int n =
         static_cast<int>(std::min<uint64_t>(kSubBlock, r.loan_end - first));
-    const LoanBlock block =
-        MakeLoanBlock(&tape_.loans[first], n, m.servicing_fee);
+    const LoanBlock block = MakeLoanBlock(
+        &tape_.loans[first], n, m.servicing_fee, ltv ? &m.credit : nullptr);
     const KernelLoans loans = block.View();
     for (int64_t k = 0; k < num_paths; ++k) {
       if (cancel != nullptr && cancel->cancelled()) {
         return absl::CancelledError("loan-mc task cancelled");
       }
       const PathScenario& s = paths[k];
-      KernelPath path{s.months, s.df.data(), s.mortgage_rate.data(),
-                      s.seasonality.data(), s.default_factor.data()};
+      KernelPath path{s.months,
+                      s.df.data(),
+                      s.mortgage_rate.data(),
+                      s.seasonality.data(),
+                      s.default_factor.data(),
+                      ltv ? s.hpi.data() : nullptr};
       ProjectBlock(model, loans, path, scratch, out);
       double sums[5] = {0, 0, 0, 0, 0};
       for (int i = 0; i < n; ++i) {

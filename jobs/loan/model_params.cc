@@ -14,9 +14,11 @@ struct NumberSpec {
   double min;
   double max;
   const char* meaning;
-  double ModelParams::*field;      // when a double
-  double RateParams::*rate_field;  // when a rate-model double
-  int ModelParams::*int_field;     // when an integer
+  double ModelParams::*field;                    // when a double
+  double RateParams::*rate_field;                // when a rate-model double
+  int ModelParams::*int_field;                   // when an integer
+  double HpiParams::*hpi_field = nullptr;        // when an HPI double
+  double CreditParams::*credit_field = nullptr;  // when a credit double
 };
 
 const std::vector<NumberSpec>& Numbers() {
@@ -64,6 +66,50 @@ const std::vector<NumberSpec>& Numbers() {
       {"start_month", 1, 1, 12,
        "calendar month of projection month 1 (1 = January), for seasonality",
        nullptr, nullptr, &ModelParams::start_month},
+      // Issue 16: the house price factor and the "ltv" default model.
+      {"hpi_drift", 0.03, -0.2, 0.2,
+       "long-run growth mu of the house price index, decimal per year, in "
+       "[-0.2, 0.2] (default_model \"ltv\")",
+       nullptr, nullptr, nullptr, &HpiParams::drift},
+      {"hpi_initial_growth", 0.03, -0.5, 0.5,
+       "house price growth today g0, decimal per year, in [-0.5, 0.5]", nullptr,
+       nullptr, nullptr, &HpiParams::initial_growth},
+      {"hpi_growth_reversion", 0.5, 0.01, 10.0,
+       "mean reversion kappa of house price growth, per year, in [0.01, 10]",
+       nullptr, nullptr, nullptr, &HpiParams::growth_reversion},
+      {"hpi_volatility", 0.06, 0.0, 1.0,
+       "volatility sigma of house price growth, per sqrt(year), in [0, 1]; "
+       "0 = deterministic house prices",
+       nullptr, nullptr, nullptr, &HpiParams::volatility},
+      {"rate_hpi_correlation", -0.3, -1.0, 1.0,
+       "correlation of the short rate's and house price growth's shocks, in "
+       "[-1, 1]",
+       nullptr, nullptr, nullptr, &HpiParams::rate_correlation},
+      {"hpi_shock", 0.0, -0.8, 1.0,
+       "house price move today, applied to every loan's value, in [-0.8, 1] "
+       "(-0.2 = prices 20% below the tape's values)",
+       nullptr, nullptr, nullptr, &HpiParams::shock},
+      {"ltv_intercept", -8.0, -20.0, 0.0,
+       "logit of the monthly default probability at MTM LTV 80%, FICO 740, "
+       "DTI 36, in [-20, 0]",
+       nullptr, nullptr, nullptr, nullptr, &CreditParams::intercept},
+      {"ltv_slope", 5.0, 0.0, 50.0,
+       "logit change per 1.0 of mark-to-market LTV, in [0, 50]", nullptr,
+       nullptr, nullptr, nullptr, &CreditParams::ltv_slope},
+      {"fico_slope", -1.0, -10.0, 10.0,
+       "logit change per 100 FICO points, in [-10, 10]", nullptr, nullptr,
+       nullptr, nullptr, &CreditParams::fico_slope},
+      {"dti_slope", 0.2, -5.0, 5.0,
+       "logit change per 10 points of DTI, in [-5, 5]", nullptr, nullptr,
+       nullptr, nullptr, &CreditParams::dti_slope},
+      {"foreclosure_discount", 0.27, 0.0, 1.0,
+       "share of the house's index value lost in a foreclosure sale, in "
+       "[0, 1]",
+       nullptr, nullptr, nullptr, nullptr, &CreditParams::foreclosure_discount},
+      {"liquidation_cost", 0.15, 0.0, 1.0,
+       "costs of a liquidation (carry, legal, sale) as a share of the "
+       "defaulted balance, in [0, 1]",
+       nullptr, nullptr, nullptr, nullptr, &CreditParams::liquidation_cost},
   };
   return *specs;
 }
@@ -85,7 +131,15 @@ std::string_view PrepayModelName(PrepayModel m) {
 }
 
 std::string_view DefaultModelName(DefaultModel m) {
-  return m == DefaultModel::kSda ? "sda" : "cdr";
+  switch (m) {
+    case DefaultModel::kSda:
+      return "sda";
+    case DefaultModel::kCdr:
+      return "cdr";
+    case DefaultModel::kLtv:
+      return "ltv";
+  }
+  return "?";
 }
 
 std::vector<std::string> ModelParamNames() {
@@ -99,7 +153,9 @@ std::vector<ParamInfo> ModelParamInfos() {
       {"prepay_model", "string", "scurve",
        "\"scurve\" (refinancing S-curve x burnout x seasoning x seasonality, "
        "path dependent), \"psa\" or \"cpr\""},
-      {"default_model", "string", "sda", "\"sda\" or \"cdr\""},
+      {"default_model", "string", "sda",
+       "\"sda\", \"cdr\" or \"ltv\" (mark-to-market LTV on a house price "
+       "path, HPI-driven severity)"},
   };
   for (const auto& s : Numbers()) {
     out.push_back({s.name, s.int_field != nullptr ? "int" : "double",
@@ -116,9 +172,11 @@ absl::StatusOr<ModelParams> ReadModelParams(const Params& params) {
   m.prepay = *prepay == "psa"   ? PrepayModel::kPsa
              : *prepay == "cpr" ? PrepayModel::kCpr
                                 : PrepayModel::kScurve;
-  auto defaults = params.String("default_model", "sda", {"sda", "cdr"});
+  auto defaults = params.String("default_model", "sda", {"sda", "cdr", "ltv"});
   if (!defaults.ok()) return defaults.status();
-  m.defaults = *defaults == "cdr" ? DefaultModel::kCdr : DefaultModel::kSda;
+  m.defaults = *defaults == "cdr"   ? DefaultModel::kCdr
+               : *defaults == "ltv" ? DefaultModel::kLtv
+                                    : DefaultModel::kSda;
   for (const auto& s : Numbers()) {
     if (s.int_field != nullptr) {
       auto v =
@@ -131,6 +189,10 @@ absl::StatusOr<ModelParams> ReadModelParams(const Params& params) {
       if (!v.ok()) return v.status();
       if (s.rate_field != nullptr) {
         m.rates.*(s.rate_field) = *v;
+      } else if (s.hpi_field != nullptr) {
+        m.hpi.*(s.hpi_field) = *v;
+      } else if (s.credit_field != nullptr) {
+        m.credit.*(s.credit_field) = *v;
       } else {
         m.*(s.field) = *v;
       }

@@ -18,13 +18,42 @@
 namespace gridless::loan {
 
 enum class PrepayModel { kPsa, kCpr, kScurve };
-enum class DefaultModel { kSda, kCdr };
+enum class DefaultModel { kSda, kCdr, kLtv };
 
 struct RateParams {
   double mean_reversion = 0.1;  // a, per year
   double long_rate = 0.05;      // b, decimal
   double volatility = 0.01;     // sigma, decimal per sqrt(year)
   double initial_rate = 0.04;   // r0, decimal
+};
+
+// The house price index (issue 16, docs/LOAN_MODEL.md "Credit"): log-HPI h
+// with stochastic, mean-reverting growth g,
+//   dg = kappa (mu - g) dt + sigma dW_H,   dh = g dt,
+// dW_H correlated with the short rate's dW_r.  HPI today = 1 + shock.
+struct HpiParams {
+  double drift = 0.03;             // mu, long-run growth, decimal per year
+  double initial_growth = 0.03;    // g0, growth today, decimal per year
+  double growth_reversion = 0.5;   // kappa, per year
+  double volatility = 0.06;        // sigma, of the growth, per sqrt(year)
+  double rate_correlation = -0.3;  // corr(dW_r, dW_H)
+  double shock = 0;                // HPI today / HPI at the tape's values - 1
+};
+
+// The "ltv" default model: monthly default probability
+//   MDR = min(1, min(1, age/30) x factor / (1 + exp(-x))),
+//   x = intercept + ltv_slope (MTM LTV - 0.8) + fico_slope (FICO - 740)/100
+//       + dti_slope (DTI - 36)/10,
+// and the loss of a default liquidated `lag` months later:
+//   max(0, D (1 + liquidation_cost) - MDR V HPI_{m+lag} (1 -
+//   foreclosure_discount)).
+struct CreditParams {
+  double intercept = -8.0;
+  double ltv_slope = 5.0;
+  double fico_slope = -1.0;
+  double dti_slope = 0.2;
+  double foreclosure_discount = 0.27;
+  double liquidation_cost = 0.15;
 };
 
 struct ModelParams {
@@ -34,8 +63,10 @@ struct ModelParams {
   double psa = 100;   // PSA speed, percent of the benchmark
   double cpr = 0.06;  // constant CPR, decimal per year
   DefaultModel defaults = DefaultModel::kSda;
-  double sda = 100;  // SDA speed, percent of the benchmark
-  double cdr = 0;    // constant CDR, decimal per year
+  double sda = 100;     // SDA speed, percent of the benchmark
+  double cdr = 0;       // constant CDR, decimal per year
+  HpiParams hpi;        // used by DefaultModel::kLtv only
+  CreditParams credit;  // used by DefaultModel::kLtv only
   // MDR multiplier per path-month: max(0, 1 + k (y10_{t-1} - y10_0)).
   double default_rate_sensitivity = 0;
   double severity = 0.35;         // share of a defaulted balance lost

@@ -11,11 +11,23 @@ Projection ProjectLoan(const ModelParams& m, const Loan& loan,
                        const PathScenario& path) {
   std::vector<double> smm = SmmByAge(m);
   std::vector<double> mdr = MdrByAge(m);
-  KernelModel model{m.prepay == PrepayModel::kScurve, smm.data(), mdr.data(),
-                    m.severity, m.lag};
-  LoanBlock block = MakeLoanBlock(&loan, 1, m.servicing_fee);
-  KernelPath kp{path.months, path.df.data(), path.mortgage_rate.data(),
-                path.seasonality.data(), path.default_factor.data()};
+  const bool ltv = m.defaults == DefaultModel::kLtv;
+  KernelModel model{m.prepay == PrepayModel::kScurve,
+                    smm.data(),
+                    mdr.data(),
+                    m.severity,
+                    m.lag,
+                    ltv,
+                    m.credit.ltv_slope,
+                    m.credit.liquidation_cost};
+  LoanBlock block =
+      MakeLoanBlock(&loan, 1, m.servicing_fee, ltv ? &m.credit : nullptr);
+  KernelPath kp{path.months,
+                path.df.data(),
+                path.mortgage_rate.data(),
+                path.seasonality.data(),
+                path.default_factor.data(),
+                ltv ? path.hpi.data() : nullptr};
   double pv = 0, cf = 0, loss = 0, prin = 0, walnum = 0;
   KernelOut out{&pv, &cf, &loss, &prin, &walnum};
   std::vector<MonthTrace> trace;
@@ -48,8 +60,8 @@ Projection ProjectLoan(const ModelParams& m, const Loan& loan,
     }
     int from = k - m.lag;  // the month whose defaults resolve now
     if (from >= 0 && from < months) {
-      r.loss = m.severity * trace[from].defaulted;
-      r.recovery = (1.0 - m.severity) * trace[from].defaulted;
+      r.loss = trace[from].loss;
+      r.recovery = trace[from].recovery;
     }
     r.cash_flow = r.interest + r.scheduled + r.prepaid + r.recovery;
   }

@@ -22,8 +22,8 @@ struct ProjectionRow {
   double interest;   // net interest to investors
   double scheduled;  // scheduled principal
   double prepaid;    // prepayment
-  double loss;       // severity x D of month - lag
-  double recovery;   // (1 - severity) x D of month - lag
+  double loss;       // loss on D of month - lag (severity x D, or "ltv")
+  double recovery;   // D of month - lag less its loss
   double cash_flow;  // interest + scheduled + prepaid + recovery
 };
 

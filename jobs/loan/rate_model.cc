@@ -32,11 +32,15 @@ RateModel::RateModel(const RateParams& p) : p_(p) {
 }
 
 void RateModel::SimulatePath(uint64_t seed, uint64_t path, int months,
-                             double* r) const {
+                             double* r, double* z) const {
   PhiloxStream rng(seed, kRateStream, path);
   boost::random::normal_distribution<double> normal;
   r[0] = p_.initial_rate;
-  for (int k = 0; k < months; ++k) r[k + 1] = Step(r[k], normal(rng));
+  for (int k = 0; k < months; ++k) {
+    const double zk = normal(rng);
+    if (z != nullptr) z[k] = zk;
+    r[k + 1] = Step(r[k], zk);
+  }
 }
 
 double RateModel::ZeroCouponPrice(double tau, double r) const {

@@ -28,8 +28,11 @@ class RateModel {
   double Step(double r, double z) const {
     return r * decay_ + drift_ + vol_ * z;
   }
-  // Fills r[0..months] with path `path` (r[0] = initial_rate).
-  void SimulatePath(uint64_t seed, uint64_t path, int months, double* r) const;
+  // Fills r[0..months] with path `path` (r[0] = initial_rate) and, when z
+  // is not null, z[0..months-1] with the standard normals it used (the
+  // house price factor correlates with them, hpi_model.h).
+  void SimulatePath(uint64_t seed, uint64_t path, int months, double* r,
+                    double* z = nullptr) const;
   // The closed-form 10-year yield at short rate r: an affine map.
   double Y10(double r) const { return y10_slope_ * r + y10_intercept_; }
   // Closed-form zero-coupon price for maturity tau years at short rate r.

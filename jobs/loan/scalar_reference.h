@@ -13,6 +13,10 @@
 // per loan-month is what the model makes path-dependent: the S-curve's atan
 // and its CPR -> SMM pow.
 //
+// Default models "sda" and "cdr" only: the "ltv" credit model (house price
+// paths) is checked against a projection written out with libm in
+// credit_model_test.cc instead.
+//
 // Thread-safe: pure functions; a ReferenceModel is immutable once built.
 #ifndef GRIDLESS_JOBS_LOAN_SCALAR_REFERENCE_H_
 #define GRIDLESS_JOBS_LOAN_SCALAR_REFERENCE_H_

@@ -1,12 +1,14 @@
 #include "jobs/loan/scenario.h"
 
+#include <vector>
+
 #include "jobs/loan/fast_math.h"
 #include "jobs/loan/prepayment.h"
 
 namespace gridless::loan {
 
 ScenarioBuilder::ScenarioBuilder(const ModelParams& m, int months)
-    : m_(m), rates_(m.rates), months_(months) {}
+    : m_(m), rates_(m.rates), hpi_(m.hpi, m.rates), months_(months) {}
 
 void ScenarioBuilder::Resize(PathScenario* out) const {
   out->months = months_;
@@ -15,6 +17,7 @@ void ScenarioBuilder::Resize(PathScenario* out) const {
   out->mortgage_rate.resize(months_ + 1);
   out->seasonality.resize(months_ + 1);
   out->default_factor.resize(months_ + 1);
+  out->hpi.resize(credit() ? months_ + 1 : 0);
 }
 
 void ScenarioBuilder::FillCalendar(PathScenario* out) const {
@@ -27,8 +30,18 @@ void ScenarioBuilder::FillCalendar(PathScenario* out) const {
 void ScenarioBuilder::Build(uint64_t seed, uint64_t path,
                             PathScenario* out) const {
   Resize(out);
-  rates_.SimulatePath(seed, path, months_, out->short_rate.data());
-  FromShortRates(out->short_rate.data(), out);
+  if (!credit()) {
+    rates_.SimulatePath(seed, path, months_, out->short_rate.data());
+    FillRates(out->short_rate.data(), out);
+    return;
+  }
+  // The rate normals, reused as the HPI's correlated factor; scratch
+  // reused across calls on this thread.
+  thread_local std::vector<double> z;
+  z.resize(months_);
+  rates_.SimulatePath(seed, path, months_, out->short_rate.data(), z.data());
+  FillRates(out->short_rate.data(), out);
+  hpi_.SimulatePath(seed, path, months_, z.data(), out->hpi.data());
 }
 
 void ScenarioBuilder::FromShortRates(const double* r, PathScenario* out) const {
@@ -36,6 +49,11 @@ void ScenarioBuilder::FromShortRates(const double* r, PathScenario* out) const {
   if (out->short_rate.data() != r) {
     out->short_rate.assign(r, r + months_ + 1);
   }
+  FillRates(r, out);
+  if (credit()) hpi_.ExpectedPath(months_, out->hpi.data());
+}
+
+void ScenarioBuilder::FillRates(const double* r, PathScenario* out) const {
   FillCalendar(out);
   double y10_today = rates_.Y10(r[0]);
   double integral = 0;
@@ -66,6 +84,7 @@ void ScenarioBuilder::FlatYield(double yield, PathScenario* out) const {
     out->mortgage_rate[m] = y10 + m_.spread;
     out->default_factor[m] = 1.0;
   }
+  if (credit()) hpi_.ExpectedPath(months_, out->hpi.data());
 }
 
 }  // namespace gridless::loan

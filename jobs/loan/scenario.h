@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "jobs/loan/hpi_model.h"
 #include "jobs/loan/model_params.h"
 #include "jobs/loan/rate_model.h"
 
@@ -25,6 +26,10 @@ struct PathScenario {
   std::vector<double> mortgage_rate;
   std::vector<double> seasonality;     // [1..months]
   std::vector<double> default_factor;  // [1..months]
+  // [0..months]: the house price index at the end of month m relative to
+  // the tape's property values (hpi[0] = 1 + hpi_shock); filled when the
+  // default model is "ltv", else empty.
+  std::vector<double> hpi;
 };
 
 class ScenarioBuilder {
@@ -35,9 +40,11 @@ class ScenarioBuilder {
 
   int months() const { return months_; }
   const RateModel& rates() const { return rates_; }
+  const HpiModel& hpi() const { return hpi_; }
   // Monte Carlo path `path` of the job seeded `seed`.
   void Build(uint64_t seed, uint64_t path, PathScenario* out) const;
-  // A scenario from given short rates r[0..months].
+  // A scenario from given short rates r[0..months] (house prices: the
+  // expected path, HpiModel::ExpectedPath).
   void FromShortRates(const double* r, PathScenario* out) const;
   // Deterministic: discount at a flat yield y, monthly compounded:
   // df_m = (1 + y/12)^-m; the short rate stays at initial_rate.
@@ -46,9 +53,12 @@ class ScenarioBuilder {
  private:
   void Resize(PathScenario* out) const;
   void FillCalendar(PathScenario* out) const;
+  void FillRates(const double* r, PathScenario* out) const;
+  bool credit() const { return m_.defaults == DefaultModel::kLtv; }
 
   ModelParams m_;
   RateModel rates_;
+  HpiModel hpi_;
   int months_;
 };
 
