@@ -102,4 +102,19 @@ expect "$w" 'gridless_worker_tasks_total{kind="pi",outcome="succeeded"}' == 8
 expect "$w" 'gridless_worker_tasks_total{kind="noop",outcome="failed"}' == 1
 expect "$w" 'gridless_worker_task_run_seconds_count{kind="pi"}' == 8
 [[ $(fetch "$whttp" /healthz) == ok ]] || fail "worker /healthz"
+
+log "deploy/grafana: the scrape config is valid, the dashboard's metrics exist"
+grafana="$(dirname "$0")/../deploy/grafana"
+"$promtool" check config "$grafana/prometheus.yml" > "$work/config.lint" 2>&1 ||
+  fail "promtool check config deploy/grafana/prometheus.yml: $(cat "$work/config.lint")"
+names=$(/usr/bin/python3 -c 'import json, re, sys
+d = json.load(open(sys.argv[1]))
+exprs = [t["expr"] for p in d["panels"] for t in p["targets"]]
+exprs += [v["query"]["query"] for v in d["templating"]["list"] if v["type"] == "query"]
+print("\n".join(sorted({m for e in exprs for m in re.findall(r"gridless_[a-z_]+", e)})))' \
+  "$grafana/gridless-dashboard.json") || fail "deploy/grafana/gridless-dashboard.json is not valid JSON"
+[[ -n "$names" ]] || fail "the dashboard queries no gridless_ metric"
+for name in $names; do
+  grep -q "^$name[{ ]" "$c" "$w" || fail "the dashboard queries $name, which neither /metrics serves"
+done
 log "PASS"
