@@ -139,6 +139,32 @@ TEST(MetricsTest, KindLabelsAreBounded) {
       text, HasSubstr("\ngridless_jobs_submitted_total{kind=\"other\"} 10\n"));
 }
 
+TEST(MetricsTest, QueueWaitBookkeepingIsBounded) {
+  CoordinatorTelemetry telemetry;
+  // Beyond kMaxWaitingJobs submits without a dispatch, no more are kept.
+  for (size_t i = 0; i <= kMaxWaitingJobs; ++i) {
+    telemetry.JobSubmitted(absl::StrCat("job", i), "pi");
+  }
+  v1::TaskBatch last;
+  last.add_jobs()->set_job_id(absl::StrCat("job", kMaxWaitingJobs));
+  telemetry.BatchDispatched(last);
+  // A scrape forgets the jobs that are no longer running.
+  v1::ListJobsResponse jobs;
+  v1::Progress* running = jobs.add_jobs();
+  running->set_job_id("job1");
+  running->set_state(v1::JOB_STATE_RUNNING);
+  telemetry.ForgetWaitsExcept(jobs, absl::Now() + absl::Seconds(1));
+  v1::TaskBatch batch;
+  batch.add_jobs()->set_job_id("job0");
+  batch.add_jobs()->set_job_id("job1");
+  telemetry.BatchDispatched(batch);
+  const std::string text =
+      RenderMetrics(CoordinatorMetrics(), v1::ListJobsResponse(), telemetry);
+  // Only job1's wait: job0 was forgotten, the last one never kept.
+  EXPECT_THAT(text, HasSubstr("\ngridless_job_queue_wait_seconds_count{"
+                              "kind=\"pi\"} 1\n"));
+}
+
 TEST(MetricsTest, DesiredWorkers) {
   EXPECT_EQ(DesiredWorkers(0, 4, 0), 0u);    // idle
   EXPECT_EQ(DesiredWorkers(100, 4, 0), 0u);  // no running job
