@@ -96,7 +96,7 @@ expect "$c" 'gridless_dispatch_batch_tasks_sum' '>=' 12
 expect "$c" 'gridless_merge_seconds_count' '>=' 1
 expect "$c" 'gridless_journal_commit_seconds_count' '>=' 1
 expect "$c" 'gridless_workers' == 1
-expect "$w" 'gridless_worker_slots' == 2
+expect "$w" 'gridless_worker_capacity_slots' == 2
 expect "$w" 'gridless_worker_busy_slots' == 0
 expect "$w" 'gridless_worker_tasks_total{kind="pi",outcome="succeeded"}' == 8
 expect "$w" 'gridless_worker_tasks_total{kind="noop",outcome="failed"}' == 1

@@ -31,7 +31,7 @@ WorkerTelemetry::WorkerTelemetry()
     : registry_(std::make_shared<prometheus::Registry>()) {
   prometheus::Registry& r = *registry_;
   slots_ = &prometheus::BuildGauge()
-                .Name("gridless_worker_slots")
+                .Name("gridless_worker_capacity_slots")
                 .Help("Tasks this worker runs at once.")
                 .Register(r)
                 .Add({});

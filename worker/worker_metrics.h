@@ -1,6 +1,7 @@
 // The worker's numbers for its own /metrics (`gridless-worker --http`), kept
 // with prometheus-cpp and rendered by its TextSerializer:
-//   gridless_worker_slots                      tasks run at once
+//   gridless_worker_capacity_slots             tasks run at once (--slots;
+//       not gridless_worker_slots, the coordinator's sum over workers)
 //   gridless_worker_busy_slots                 slots holding a task now
 //   gridless_worker_tasks_total{kind=,outcome=}  tasks run, by kind and
 //       outcome: succeeded (a partial), failed (an error), abandoned
