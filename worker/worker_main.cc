@@ -152,7 +152,9 @@ int WorkerMain(int argc, char** argv) {
   if (!http.empty()) {
     auto listen = ParseHostPort(http, "--http");
     if (!listen.ok()) return Fail(std::string(listen.status().message()), 2);
-    auto server = HttpServer::Start(*listen, ServeWorkerHttp);
+    HttpServerOptions http_options;
+    http_options.num_threads = 4;  // scrapes and probes only
+    auto server = HttpServer::Start(*listen, ServeWorkerHttp, http_options);
     if (!server.ok()) {
       return Fail(
           std::string(server.status().message()),
