@@ -29,9 +29,18 @@ namespace {
 // How often leases are checked for expiry and retries released.
 constexpr absl::Duration kTickInterval = absl::Milliseconds(25);
 
+// /metrics (prometheus-cpp, see metrics.h): thread-safe, as Scheduler::Metrics
+// and ListJobs take the scheduler's lock and the telemetry is thread-safe.
+std::string RenderCoordinatorMetrics(const Scheduler& scheduler) {
+  const absl::Time listed_at = absl::Now();
+  const v1::ListJobsResponse jobs = scheduler.ListJobs();
+  CoordinatorTelemetry::Global().ForgetWaitsExcept(jobs, listed_at);
+  return RenderMetrics(scheduler.Metrics(), jobs,
+                       CoordinatorTelemetry::Global());
+}
+
 // Called on the HTTP server's threads, several at once (see http_server.h):
-// Scheduler::Metrics takes the scheduler's lock and RenderMetrics is a pure
-// function, so this is thread-safe.
+// thread-safe.
 HttpResponse Route(const HttpRequest& request, const Scheduler& scheduler) {
   HttpResponse response;
   if (request.method != "GET" && request.method != "HEAD") {
@@ -43,7 +52,7 @@ HttpResponse Route(const HttpRequest& request, const Scheduler& scheduler) {
     response.body = "ok";
   } else if (request.path == "/metrics") {
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.body = RenderMetrics(scheduler.Metrics());
+    response.body = RenderCoordinatorMetrics(scheduler);
   } else {
     response.status = 404;
     response.body = absl::StrCat("no such page: ", request.path.substr(0, 100),

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "coordinator/exec_admission.h"
+#include "coordinator/metrics.h"
 
 namespace gridless {
 namespace {
@@ -32,6 +33,8 @@ grpc::Status JobServiceImpl::Submit(grpc::ServerContext* context,
   auto submitted = scheduler_->Submit(request->spec());
   if (!submitted.ok()) return ToGrpcStatus(submitted.status());
   *response = *std::move(submitted);
+  CoordinatorTelemetry::Global().JobSubmitted(response->job_id(),
+                                              request->spec().kind());
   hub_->Log(absl::StrCat("job ", response->job_id(), " submitted: kind ",
                          request->spec().kind(), ", ", response->tasks(),
                          " tasks"));

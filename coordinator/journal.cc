@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/varint.h"
+#include "coordinator/metrics.h"
 
 namespace gridless {
 namespace {
@@ -351,6 +352,7 @@ absl::Status Journal::Flush() {
 }
 
 absl::Status Journal::Write(const Pending& batch) {
+  ScopedTimer timer(&CoordinatorTelemetry::JournalCommitTook);
   if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto fail = [&](const char* what) {
     absl::Status s = Error(what);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "coordinator/metrics.h"
 
 namespace gridless {
 
@@ -116,7 +117,10 @@ bool WorkerStream::Handle(v1::WorkerMessage& message, grpc::Status* error) {
       Dispatch();
       return true;
     case v1::WorkerMessage::kResults:
-      hub_->Apply(scheduler_->OnResults(id_, message.mutable_results()));
+      CoordinatorTelemetry::Global().ResultsReceived(message.results());
+      hub_->Apply(Timed(&CoordinatorTelemetry::MergeTook, [&] {
+        return scheduler_->OnResults(id_, message.mutable_results());
+      }));
       return true;
     case v1::WorkerMessage::kHeartbeat:
       scheduler_->WorkerHeartbeat(id_, message.heartbeat());
@@ -212,6 +216,7 @@ void WorkerStream::Dispatch() {
   const size_t taken = scheduler_->TakeTasks(id_, std::min(credit_, kMaxBatch),
                                              spare_.message->mutable_batch());
   if (taken == 0) return;
+  CoordinatorTelemetry::Global().BatchDispatched(spare_.message->batch());
   credit_ -= taken;
   QueueLocked(std::move(spare_));
   spare_ = Outgoing();

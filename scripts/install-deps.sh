@@ -10,6 +10,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   libcivetweb-dev  # the coordinator's HTTP endpoint (--http)
   python3-distributed python3-pandas  # the benchmarks' Dask baselines
+  prometheus-cpp-dev  # /metrics of the coordinator and workers
+  prometheus  # promtool, which checks /metrics in tests/metrics_promtool_test.sh
+  python3-grpcio python3-protobuf  # python/gridless, the Python client
 )
 # Extra packages a caller may ask for (e.g. sanitizer or fuzzing toolchains).
 PACKAGES+=(${GRIDLESS_EXTRA_PACKAGES:-})

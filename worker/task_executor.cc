@@ -24,6 +24,7 @@
 #include "tbb/info.h"
 #include "tbb/task_arena.h"
 #include "worker/job_entry.h"
+#include "worker/worker_metrics.h"
 
 namespace gridless {
 namespace {
@@ -363,6 +364,7 @@ void TaskExecutor::Core::RunLoop(int index) {
 }
 
 void TaskExecutor::Core::RunOne(Slot& slot, const QueuedTask& queued) {
+  WorkerTelemetry::Global().TaskStarted();
   const CancelToken* token;
   absl::Time start;
   {
@@ -396,6 +398,10 @@ void TaskExecutor::Core::RunOne(Slot& slot, const QueuedTask& queued) {
     generation = slot.generation;
     slot.task = nullptr;
   }
+  WorkerTelemetry::Global().TaskEnded(
+      queued.job->spec().kind(),
+      !report ? "abandoned" : (result.ok() ? "succeeded" : "failed"),
+      absl::ToDoubleSeconds(end - start));
   Emit(generation, &queued.task, report ? &result : nullptr,
        absl::ToDoubleSeconds(end - start), 1);
 }

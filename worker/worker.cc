@@ -21,6 +21,7 @@
 #include "worker/task_executor.h"
 #include "worker/task_gate.h"
 #include "worker/worker_log.h"
+#include "worker/worker_metrics.h"
 
 namespace gridless {
 namespace {
@@ -133,6 +134,7 @@ absl::Status RunWorker(const WorkerOptions& options, std::atomic<bool>* drain) {
 
   ExecutorOptions executor_options;
   executor_options.slots = config.slots;
+  WorkerTelemetry::Global().SetSlots(config.slots);
   executor_options.registry = options.registry;
   // Return credits in quarters of the grant, so that the coordinator refills
   // the queue before it runs dry.

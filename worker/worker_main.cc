@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,10 @@
 #include "absl/time/time.h"
 #include "common/address.h"
 #include "common/flags.h"
+#include "coordinator/http_server.h"
 #include "jobs/mapreduce/exec_policy.h"
 #include "worker/worker.h"
+#include "worker/worker_metrics.h"
 
 namespace gridless {
 namespace {
@@ -45,6 +48,25 @@ int Fail(std::string message, int code) {
   return code;
 }
 
+// The worker's HTTP endpoint (--http), on civetweb's threads: thread-safe.
+HttpResponse ServeWorkerHttp(const HttpRequest& request) {
+  HttpResponse response;
+  if (request.method != "GET" && request.method != "HEAD") {
+    response.status = 405;
+    response.headers.emplace_back("Allow", "GET, HEAD");
+    response.body = "use GET\n";
+  } else if (request.path == "/healthz") {
+    response.body = "ok";
+  } else if (request.path == "/metrics") {
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = WorkerTelemetry::Global().Render();
+  } else {
+    response.status = 404;
+    response.body = "no such page; try /healthz or /metrics\n";
+  }
+  return response;
+}
+
 }  // namespace
 
 int WorkerMain(int argc, char** argv) {
@@ -67,6 +89,11 @@ int WorkerMain(int argc, char** argv) {
                "give up when the coordinator is unreachable for this many "
                "seconds; 0 = retry forever");
   flags.Bool("verbose", &verbose, "log connections and drains to stderr");
+  std::string http;
+  flags.String("http", &http,
+               "HOST:PORT for /metrics and /healthz, e.g. 127.0.0.1:9102 "
+               "(port 0 picks one); none when empty.  Unauthenticated: keep "
+               "it on loopback or a monitoring network (docs/DEPLOY.md)");
   std::string task_gate;
   flags.String("task-gate", &task_gate,
                "tests and drills only: FILE of tickets; a task without one is "
@@ -120,6 +147,23 @@ int WorkerMain(int argc, char** argv) {
     std::fprintf(stderr, "gridless-worker: %s\n", exec_refusal.c_str());
   }
   mapreduce::SetExecRefusal(std::move(exec_refusal));
+
+  std::unique_ptr<HttpServer> http_server;
+  if (!http.empty()) {
+    auto listen = ParseHostPort(http, "--http");
+    if (!listen.ok()) return Fail(std::string(listen.status().message()), 2);
+    HttpServerOptions http_options;
+    http_options.num_threads = 4;  // scrapes and probes only
+    auto server = HttpServer::Start(*listen, ServeWorkerHttp, http_options);
+    if (!server.ok()) {
+      return Fail(
+          std::string(server.status().message()),
+          server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1);
+    }
+    http_server = *std::move(server);
+    std::fprintf(stderr, "gridless-worker: HTTP (/healthz, /metrics) on %s\n",
+                 http_server->address().c_str());
+  }
 
   WorkerOptions options;
   options.auth = *std::move(auth);

@@ -24,6 +24,8 @@ TEST(WorkerMainTest, BadFlagsExitTwo) {
   EXPECT_EQ(Main({"--coordinator", "localhost"}), 2);
   EXPECT_EQ(Main({"--idle-exit=-1"}), 2);
   EXPECT_EQ(Main({"stray"}), 2);
+  EXPECT_EQ(Main({"--http", "127.0.0.1"}), 2);  // no port
+  EXPECT_EQ(Main({"--http", "127.0.0.1:99999"}), 2);
   EXPECT_EQ(Main({"--help"}), 0);
 }
 
