@@ -32,6 +32,8 @@ grpc::Status JobServiceImpl::Submit(grpc::ServerContext* context,
   auto submitted = scheduler_->Submit(request->spec());
   if (!submitted.ok()) return ToGrpcStatus(submitted.status());
   *response = *std::move(submitted);
+  hub_->stats().OnSubmit(response->job_id(), request->spec(), response->tasks(),
+                         absl::Now());
   hub_->Log(absl::StrCat("job ", response->job_id(), " submitted: kind ",
                          request->spec().kind(), ", ", response->tasks(),
                          " tasks"));

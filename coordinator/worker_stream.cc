@@ -91,6 +91,7 @@ bool WorkerStream::Handle(v1::WorkerMessage& message, grpc::Status* error) {
       registered_ = true;
     }
     scheduler_->WorkerConnected(id, name_, slots);
+    hub_->stats().OnWorkerHello(id, name_, peer_, slots, absl::Now());
     const bool accepted = hub_->Register(this);
     hub_->Log(absl::StrCat("worker ", name_, " connected from ", peer_, " (",
                            slots, " slots)"));
@@ -116,10 +117,12 @@ bool WorkerStream::Handle(v1::WorkerMessage& message, grpc::Status* error) {
       Dispatch();
       return true;
     case v1::WorkerMessage::kResults:
+      hub_->stats().OnResults(id_, message.results(), absl::Now());
       hub_->Apply(scheduler_->OnResults(id_, message.mutable_results()));
       return true;
     case v1::WorkerMessage::kHeartbeat:
       scheduler_->WorkerHeartbeat(id_, message.heartbeat());
+      hub_->stats().OnHeartbeat(id_, message.heartbeat(), absl::Now());
       return true;
     case v1::WorkerMessage::kGoodbye: {
       {
@@ -150,6 +153,7 @@ void WorkerStream::End(grpc::Status status) {
   }
   if (registered) {
     hub_->Apply(scheduler_->WorkerDisconnected(id_));
+    hub_->stats().OnWorkerGone(id_);
     hub_->Log(absl::StrCat("worker ", name_, " disconnected",
                            status.ok() ? "" : ": ", status.error_message()));
   }
