@@ -57,7 +57,7 @@ class JobStats {
     std::array<uint64_t, kDurationBuckets> durations{};
     double run_seconds_max = 0;
     // Successful results per time bucket, from `submitted`.
-    double bucket_seconds = 1;
+    double bucket_seconds = 0.25;
     std::vector<uint64_t> succeeded_over_time;  // at most kTimeBuckets
     std::vector<uint64_t> failed_over_time;     // same length
     std::array<uint64_t, kMaxStages> succeeded_by_stage{};

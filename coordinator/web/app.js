@@ -54,9 +54,11 @@
                                       'data-state': state}, state);
   function bar(done, total, finished) {
     const pct = total > 0 ? Math.min(100, 100 * done / total) : (finished ? 100 : 0);
+    // CSSOM, not a style attribute: the page's CSP forbids inline styles.
+    const fill = h('span', {});
+    fill.style.width = pct.toFixed(2) + '%';
     return h('div', {class: 'bar' + (pct >= 100 ? ' done' : ''),
-                     title: pct.toFixed(1) + '%'},
-             h('span', {style: 'width:' + pct.toFixed(2) + '%'}));
+                     title: pct.toFixed(1) + '%'}, fill);
   }
   function setStatus(text) { const e = document.getElementById('status'); if (e) e.textContent = text; }
 
@@ -130,7 +132,9 @@
     for (const m of opts.marks || []) {
       const x = xs(m.x);
       svg.append(s('line', {class: 'mark', x1: x, x2: x, y1: T, y2: H - B, stroke: m.color}));
-      svg.append(s('text', {x: x + 3, y: T + 10 + (m.row || 0) * 11, style: 'fill:' + m.color}, m.label));
+      const right = x > L + 0.75 * (W - L - R);  // label on the left near the edge
+      svg.append(s('text', {x: right ? x - 3 : x + 3, y: T + 10 + (m.row || 0) * 11, fill: m.color,
+                            class: 'marklabel', 'text-anchor': right ? 'end' : 'start'}, m.label));
     }
     if (opts.xlabel) svg.append(s('text', {x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle'}, opts.xlabel));
     return svg;
@@ -202,7 +206,7 @@
   // ------------------------------------------------------ result views --
   function kvTable(obj) {
     const rows = [];
-    for (const [k, v] of Object.entries(obj)) {
+    for (const [k, v] of Object.entries(obj).sort((a, b) => a[0] < b[0] ? -1 : 1)) {
       if (v !== null && typeof v === 'object') continue;
       rows.push(h('tr', {}, h('th', {}, k), h('td', {class: typeof v === 'number' ? 'num' : ''},
                                              typeof v === 'number' ? fmtNum(v) : String(v))));
@@ -350,7 +354,7 @@
               h('b', {}, a.code_name), ' ', h('span', {class: 'error'}, a.message),
               h('span', {class: 'muted'}, ` — ${a.worker || 'no worker'}, ${fmtDur(a.seconds)}${a.retryable ? ', transient' : ''}`)))))))));
     }
-    root.replaceChildren(
+    root.replaceChildren(...[
       h('h1', {}, job.id, job.name ? ' — ' + job.name : '', ' ', badge(job.state), ' ', h('span', {class: 'muted'}, job.kind)),
       job.error ? h('p', {class: 'error', id: 'job-error'}, job.error) : null,
       actions,
@@ -361,7 +365,8 @@
       h('div', {class: 'card', id: 'result'}, h('h2', {}, 'Result'), resultView(job)),
       dead,
       h('div', {class: 'card'}, h('h2', {}, 'Spec'),
-        job.spec ? h('pre', {id: 'spec'}, JSON.stringify(job.spec, null, 2)) : h('p', {class: 'muted'}, 'not known')));
+        job.spec ? h('pre', {id: 'spec'}, JSON.stringify(job.spec, null, 2)) : h('p', {class: 'muted'}, 'not known'))]
+      .filter(Boolean));
   }
 
   function jobView(id) {
