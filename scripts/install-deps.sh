@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   libcivetweb-dev  # the coordinator's HTTP endpoint (--http)
   python3-distributed python3-pandas  # the benchmarks' Dask baselines
+  chromium  # the dashboard's browser test (tests/dashboard_browser_test.py)
 )
 # Extra packages a caller may ask for (e.g. sanitizer or fuzzing toolchains).
 PACKAGES+=(${GRIDLESS_EXTRA_PACKAGES:-})

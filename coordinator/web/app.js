@@ -126,9 +126,10 @@
     for (const t of opts.yticks || [0, opts.ymax / 2, opts.ymax]) {
       svg.append(s('text', {x: L - 4, y: ys(t) + 3, 'text-anchor': 'end'}, opts.yfmt ? opts.yfmt(t) : fmtNum(t)));
     }
-    for (const t of opts.xticks || []) {
-      svg.append(s('text', {x: xs(t.x), y: H - B + 13, 'text-anchor': 'middle'}, t.label));
-    }
+    (opts.xticks || []).forEach((t, i, all) => {
+      const anchor = i === 0 ? 'start' : i === all.length - 1 ? 'end' : 'middle';
+      svg.append(s('text', {x: xs(t.x), y: H - B + 13, 'text-anchor': anchor}, t.label));
+    });
     for (const m of opts.marks || []) {
       const x = xs(m.x);
       svg.append(s('line', {class: 'mark', x1: x, x2: x, y1: T, y2: H - B, stroke: m.color}));
