@@ -10,7 +10,9 @@ against a real coordinator and two workers on loopback.
      clicks Retry without the client token (the page shows the refusal),
      removes the file, enters the token, clicks Retry again and waits until
      the page shows the job succeeded.
-  3. Saves a screenshot of a job page (SCREENSHOT_DIR, default the temp dir).
+  3. Cancels a running job from its page.
+  4. Opens `gridless report`'s file from disk and sees the job drawn.
+  5. Saves screenshots of job pages (SCREENSHOT_DIR, default the temp dir).
 
 Skipped (exit 77, a loud SKIP line) only when no Chromium is found.
 Every wait has a hang guard; nothing asserts on speed.
@@ -35,6 +37,10 @@ SKIP = 77
 
 
 def find_chromium():
+    # GRIDLESS_CHROMIUM overrides the search ("" or a missing file: none).
+    if "GRIDLESS_CHROMIUM" in os.environ:
+        path = os.environ["GRIDLESS_CHROMIUM"]
+        return path if path and os.access(path, os.X_OK) else None
     for name in ("chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)
         if path:
@@ -215,6 +221,21 @@ def run(c, b, shots):
     if b.eval(text_of("n-succeeded")) != "300":
         fail("after the retry the page counts %r" % b.eval(text_of("n-succeeded")))
     b.screenshot(os.path.join(shots, "dashboard-job.png"))
+
+    # 3. Cancel from the page (the token is kept for the tab's session).
+    hang = c.submit({"kind": "noop", "name": "stuck",
+                     "params": {"tasks": 8, "hang": list(range(8))}})
+    b.goto(c.base + "/job/" + hang)
+    b.wait("the Cancel button", "document.getElementById('cancel-btn') !== null")
+    b.eval("window.gridlessNoConfirm = true; document.getElementById('cancel-btn').click()")
+    b.wait("the page to show the job cancelled", state_is("cancelled"))
+
+    # 4. The report opens from a file with nothing to load.
+    report = os.path.join(shots, "report-%s.html" % partial)
+    c.cli("report", partial, "--out", report, "--http", c.http)
+    b.goto("file://" + report)
+    b.wait("the report to draw the job", state_is("succeeded") +
+           " && document.querySelector('svg.durations rect') !== null")
     b.goto(c.base + "/workers")
     b.wait("the workers page to list both workers",
            "document.querySelectorAll('#workers tbody tr').length === 2")
