@@ -21,6 +21,9 @@ int ListCommand(const std::vector<std::string>& args);
 int FailuresCommand(const std::vector<std::string>& args);
 int RetryCommand(const std::vector<std::string>& args);
 
+// report_command.cc: a job's dashboard page as one self-contained file.
+int ReportCommand(const std::vector<std::string>& args);
+
 // kinds_command.cc: the registered job kinds and their parameters.
 int KindsCommand(const std::vector<std::string>& args);
 

@@ -10,10 +10,13 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/address.h"
 #include "common/auth.h"
 #include "coordinator/address.h"
+#include "coordinator/dashboard_api.h"
+#include "coordinator/dashboard_pages.h"
 #include "coordinator/exec_admission.h"
 #include "coordinator/http_server.h"
 #include "coordinator/job_service.h"
@@ -40,8 +43,10 @@ std::string RenderCoordinatorMetrics(const Scheduler& scheduler) {
 }
 
 // Called on the HTTP server's threads, several at once (see http_server.h):
-// thread-safe.
-HttpResponse Route(const HttpRequest& request, const Scheduler& scheduler) {
+// thread-safe.  The dashboard's API and pages are thread-safe too.
+HttpResponse Route(const HttpRequest& request, const Scheduler& scheduler,
+                   const DashboardApi& api, const DashboardPages& pages) {
+  if (absl::StartsWith(request.path, "/api/")) return api.Handle(request);
   HttpResponse response;
   if (request.method != "GET" && request.method != "HEAD") {
     response.status = 405;
@@ -53,10 +58,12 @@ HttpResponse Route(const HttpRequest& request, const Scheduler& scheduler) {
   } else if (request.path == "/metrics") {
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     response.body = RenderCoordinatorMetrics(scheduler);
+  } else if (auto page = pages.Handle(request); page.has_value()) {
+    response = *std::move(page);
   } else {
     response.status = 404;
     response.body = absl::StrCat("no such page: ", request.path.substr(0, 100),
-                                 "; try /healthz or /metrics\n");
+                                 "; try /jobs, /healthz or /metrics\n");
   }
   return response;
 }
@@ -112,8 +119,17 @@ class CoordinatorImpl final : public Coordinator {
     // check first so that the user gets one clear line.
     if (auto s = CheckBindable(*listen, "--listen"); !s.ok()) return s;
     if (http.has_value()) {
+      DashboardApiOptions api;
+      api.scheduler = scheduler_.get();
+      api.hub = hub_.get();
+      api.authorizer = authorizer_.get();
+      api.client_mtls_only =
+          options_.auth.tls.mutual() && options_.auth.client_token.empty();
+      api.allow_exec = options_.allow_exec;
+      api_ = std::make_unique<DashboardApi>(api);
+      pages_ = std::make_unique<DashboardPages>(api_.get());
       auto server = HttpServer::Start(*http, [this](const HttpRequest& r) {
-        return Route(r, *scheduler_);
+        return Route(r, *scheduler_, *api_, *pages_);
       });
       if (!server.ok()) return server.status();
       http_ = *std::move(server);
@@ -241,6 +257,9 @@ class CoordinatorImpl final : public Coordinator {
     scheduler_ = std::make_unique<Scheduler>(s);
     hub_ = std::make_unique<WorkerHub>(scheduler_.get(), options_.verbose);
     RebuildServices();
+    for (const auto& job : *jobs) {
+      hub_->stats().OnRestore(job.job_id, job.spec, job.submitted);
+    }
     if (auto st = scheduler_->Restore(*std::move(jobs), *last_forgotten);
         !st.ok()) {
       return absl::FailedPreconditionError(
@@ -283,6 +302,8 @@ class CoordinatorImpl final : public Coordinator {
   std::unique_ptr<WorkerServiceImpl> worker_service_;
   std::unique_ptr<JobServiceImpl> job_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<DashboardApi> api_;
+  std::unique_ptr<DashboardPages> pages_;
   std::unique_ptr<HttpServer> http_;
   std::string address_;
   std::thread ticker_;

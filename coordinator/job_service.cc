@@ -35,6 +35,8 @@ grpc::Status JobServiceImpl::Submit(grpc::ServerContext* context,
   *response = *std::move(submitted);
   CoordinatorTelemetry::Global().JobSubmitted(response->job_id(),
                                               request->spec().kind());
+  hub_->stats().OnSubmit(response->job_id(), request->spec(), response->tasks(),
+                         absl::Now());
   hub_->Log(absl::StrCat("job ", response->job_id(), " submitted: kind ",
                          request->spec().kind(), ", ", response->tasks(),
                          " tasks"));

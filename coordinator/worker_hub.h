@@ -24,6 +24,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "coordinator/job_stats.h"
 #include "coordinator/scheduler.h"
 #include "coordinator/task_key.h"
 
@@ -40,6 +41,8 @@ class WorkerHub {
   WorkerHub& operator=(const WorkerHub&) = delete;
 
   Scheduler* scheduler() const { return scheduler_; }
+  // The dashboard's aggregates, fed by the streams and the job service.
+  JobStats& stats() { return stats_; }
 
   // A unique id for a new stream.
   WorkerId NewId() { return next_id_.fetch_add(1) + 1; }
@@ -68,6 +71,7 @@ class WorkerHub {
   Scheduler* const scheduler_;
   const bool verbose_;
   std::atomic<WorkerId> next_id_{0};
+  JobStats stats_;
   mutable std::mutex mu_;  // std::mutex so that TSan sees it (see scheduler.h)
   std::condition_variable changed_;
   std::vector<WorkerStream*> streams_ ABSL_GUARDED_BY(mu_);

@@ -92,6 +92,7 @@ bool WorkerStream::Handle(v1::WorkerMessage& message, grpc::Status* error) {
       registered_ = true;
     }
     scheduler_->WorkerConnected(id, name_, slots);
+    hub_->stats().OnWorkerHello(id, name_, peer_, slots, absl::Now());
     const bool accepted = hub_->Register(this);
     hub_->Log(absl::StrCat("worker ", name_, " connected from ", peer_, " (",
                            slots, " slots)"));
@@ -118,12 +119,14 @@ bool WorkerStream::Handle(v1::WorkerMessage& message, grpc::Status* error) {
       return true;
     case v1::WorkerMessage::kResults:
       CoordinatorTelemetry::Global().ResultsReceived(message.results());
+      hub_->stats().OnResults(id_, message.results(), absl::Now());
       hub_->Apply(Timed(&CoordinatorTelemetry::MergeTook, [&] {
         return scheduler_->OnResults(id_, message.mutable_results());
       }));
       return true;
     case v1::WorkerMessage::kHeartbeat:
       scheduler_->WorkerHeartbeat(id_, message.heartbeat());
+      hub_->stats().OnHeartbeat(id_, message.heartbeat(), absl::Now());
       return true;
     case v1::WorkerMessage::kGoodbye: {
       {
@@ -154,6 +157,7 @@ void WorkerStream::End(grpc::Status status) {
   }
   if (registered) {
     hub_->Apply(scheduler_->WorkerDisconnected(id_));
+    hub_->stats().OnWorkerGone(id_);
     hub_->Log(absl::StrCat("worker ", name_, " disconnected",
                            status.ok() ? "" : ": ", status.error_message()));
   }

@@ -1,6 +1,8 @@
 // `noop`: tasks that do nothing (or sleep), for dispatch benchmarks and fault
 // tests.  Params: tasks, sleep_ms, and the fault-injection knobs
-//   fail         task indices that always fail with a retryable INTERNAL error
+//   fail         task indices that always fail with a retryable INTERNAL error;
+//                with fail_file, only while that file exists (a test makes a
+//                job PARTIAL, deletes the file and retries it)
 //   crash        task indices whose worker process dies abruptly (SIGKILL, as
 //                from an OOM kill) once the task has slept sleep_ms; with
 //                poison_file, only while that file exists on the worker's
@@ -43,6 +45,7 @@ struct NoopParams {
   std::vector<int64_t> slow;
   int64_t slow_ms = 0;
   std::string poison_file;  // "" = crash tasks always crash
+  std::string fail_file;    // "" = fail tasks always fail
 };
 
 constexpr int64_t kMaxSleepMs = 3'600'000;
@@ -57,7 +60,7 @@ bool Contains(const std::vector<int64_t>& v, uint64_t x) {
 
 absl::StatusOr<NoopParams> ReadParams(const Params& p) {
   if (auto s = p.CheckKnown({"tasks", "sleep_ms", "fail", "crash", "hang",
-                             "slow", "slow_ms", "poison_file"});
+                             "slow", "slow_ms", "poison_file", "fail_file"});
       !s.ok()) {
     return s;
   }
@@ -98,6 +101,16 @@ absl::StatusOr<NoopParams> ReadParams(const Params& p) {
           o.poison_file, "\""));
     }
   }
+  auto fail_file = p.String("fail_file", "");
+  if (!fail_file.ok()) return fail_file.status();
+  o.fail_file = *std::move(fail_file);
+  if (!o.fail_file.empty() &&
+      !std::filesystem::path(o.fail_file).is_absolute()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "parameter \"fail_file\": expected an absolute path (workers may "
+        "run in another directory), got \"",
+        o.fail_file, "\""));
+  }
   return o;
 }
 
@@ -126,7 +139,7 @@ class NoopRunner final : public TaskRunner {
     if (Contains(p_.crash, task.index) && Poisoned()) {
       std::raise(SIGKILL);  // the worker dies abruptly, on purpose
     }
-    if (Contains(p_.fail, task.index)) {
+    if (Contains(p_.fail, task.index) && Exists(p_.fail_file)) {
       return absl::InternalError(absl::StrCat("injected failure of task ",
                                               task.index,
                                               " (noop parameter \"fail\")"));
@@ -141,6 +154,13 @@ class NoopRunner final : public TaskRunner {
     if (p_.poison_file.empty()) return true;
     std::error_code ec;
     return std::filesystem::exists(p_.poison_file, ec);
+  }
+
+  // True for "" (no file: always), else whether the file exists.
+  static bool Exists(const std::string& path) {
+    if (path.empty()) return true;
+    std::error_code ec;
+    return std::filesystem::exists(path, ec);
   }
 
   static absl::Status Cancelled(const TaskContext& task) {
@@ -189,6 +209,10 @@ class NoopKind final : public JobKind {
          "absolute path: the \"crash\" tasks crash only while this file "
          "exists on the worker's machine (delete it to \"fix\" them, then "
          "`gridless retry`)"},
+        {"fail_file", "string", "",
+         "absolute path: the \"fail\" tasks fail only while this file "
+         "exists on the worker's machine (delete it, then `gridless "
+         "retry`)"},
         {"hang", "list", "[]",
          "task indices that block until the attempt is cancelled "
          "(task_timeout_s, a job cancelled, a backup copy winning)"},

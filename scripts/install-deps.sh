@@ -13,6 +13,7 @@ PACKAGES=(
   prometheus-cpp-dev  # /metrics of the coordinator and workers
   prometheus  # promtool, which checks /metrics in tests/metrics_promtool_test.sh
   python3-grpcio python3-protobuf  # python/gridless, the Python client
+  chromium  # the dashboard's browser test (tests/dashboard_browser_test.py)
 )
 # Extra packages a caller may ask for (e.g. sanitizer or fuzzing toolchains).
 PACKAGES+=(${GRIDLESS_EXTRA_PACKAGES:-})
