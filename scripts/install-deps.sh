@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev libtbb-dev libboost-random-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   libcivetweb-dev  # the coordinator's HTTP endpoint (--http)
+  libssl-dev  # SHA-256 of loan tapes in the run manifest
   python3-distributed python3-pandas  # the benchmarks' Dask baselines
 )
 # Extra packages a caller may ask for (e.g. sanitizer or fuzzing toolchains).

@@ -5,7 +5,8 @@
 // into loan blocks x path blocks (loan-major task order).  Prepare (worker)
 // reads the tape once per job and keeps it immutable; Run projects one
 // block.  Merge unions the partials' ranges (partial.h); Finalize computes
-// the statistics and writes the files under "out".
+// the statistics, adds the run manifest (manifest.h) and writes the files
+// under "out".
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include "jobs/builtin_kinds.h"
 #include "jobs/loan/job_params.h"
 #include "jobs/loan/loan_runner.h"
+#include "jobs/loan/manifest.h"
 #include "jobs/loan/partial.h"
 #include "jobs/loan/results.h"
 #include "jobs/pod_codec.h"
@@ -130,6 +132,10 @@ class LoanMcKind final : public JobKind {
     if (!a.ok()) return a.status();
     auto result = loan::BuildResult(*p, *a);
     if (!result.ok()) return result.status();
+    auto manifest = loan::BuildManifest(job, *p, Parameters(), *a);
+    if (!manifest.ok()) return manifest.status();
+    *(*result->mutable_fields())["manifest"].mutable_struct_value() =
+        *std::move(manifest);
     if (!p->out.empty()) {
       absl::StatusOr<loan::LoanTape> tape;
       if (p->per_loan) {
