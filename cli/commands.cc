@@ -36,6 +36,10 @@ constexpr Command kCommands[] = {
     {"loan-cashflows", "--balance B --rate R --term N [...]",
      "print the deterministic month-by-month cash flows of a loan or pool",
      &LoanCashflowsCommand},
+    {"convert-tape", "TAPE --out FILE.gtape [--format F] [--skip-bad-rows]",
+     "convert a loan tape to the columnar .gtape (mapped, planned from its "
+     "header)",
+     &ConvertTapeCommand},
     {"verify-manifest", "RESULT.json [--tape FILE]",
      "check a loan-mc result's tape against its run manifest (SHA-256)",
      &VerifyManifestCommand},

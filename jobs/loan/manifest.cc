@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "jobs/loan/gtape.h"
 #include "jobs/loan/kernel.h"
 #include "jobs/loan/tape.h"
 
@@ -133,12 +134,21 @@ absl::StatusOr<Struct> BuildManifest(const JobContext& job,
   SetString(tape, "path", params.tape);
   SetNumber(tape, "bytes", static_cast<double>(digest->bytes));
   SetString(tape, "sha256", digest->sha256);
-  TapeFormat format = params.tape_options.format;
-  if (format == TapeFormat::kAuto) {
-    auto detected = DetectTapeFormatOfFile(params.tape);
-    if (detected.ok()) format = *detected;
+  if (IsGtapeFile(params.tape)) {
+    // The text layout it came from is in the header.
+    auto reader = GtapeReader::Open(params.tape);
+    if (!reader.ok()) return reader.status();
+    SetString(tape, "format", "gtape");
+    SetString(tape, "converted_from",
+              TapeFormatName((*reader)->source_format()));
+  } else {
+    TapeFormat format = params.tape_options.format;
+    if (format == TapeFormat::kAuto) {
+      auto detected = DetectTapeFormatOfFile(params.tape);
+      if (detected.ok()) format = *detected;
+    }
+    SetString(tape, "format", TapeFormatName(format));
   }
-  SetString(tape, "format", TapeFormatName(format));
   SetNumber(tape, "rows_read", static_cast<double>(acc.header.tape_rows));
   SetNumber(tape, "rows_skipped", static_cast<double>(acc.header.skipped_rows));
 
