@@ -39,6 +39,13 @@ constexpr Command kCommands[] = {
     {"loan-cashflows", "--balance B --rate R --term N [...]",
      "print the deterministic month-by-month cash flows of a loan or pool",
      &LoanCashflowsCommand},
+    {"convert-tape", "TAPE --out FILE.gtape [--format F] [--skip-bad-rows]",
+     "convert a loan tape to the columnar .gtape (mapped, planned from its "
+     "header)",
+     &ConvertTapeCommand},
+    {"verify-manifest", "RESULT.json [--tape FILE]",
+     "check a loan-mc result's tape against its run manifest (SHA-256)",
+     &VerifyManifestCommand},
     {"gen-records", "--count N --out FILE [--seed S]",
      "write gensort -a records (100-byte lines) for the sort kind",
      &GenRecordsCommand},

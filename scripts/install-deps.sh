@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev libtbb-dev libboost-random-dev librandom123-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   libcivetweb-dev  # the coordinator's HTTP endpoint (--http)
+  libssl-dev  # SHA-256 of loan tapes in the run manifest
   python3-distributed python3-pandas  # the benchmarks' Dask baselines
   prometheus-cpp-dev  # /metrics of the coordinator and workers
   prometheus  # promtool, which checks /metrics in tests/metrics_promtool_test.sh

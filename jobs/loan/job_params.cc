@@ -116,14 +116,21 @@ absl::StatusOr<LoanJobParams> ReadLoanJobParams(const JobContext& job) {
 }
 
 TaskLayout MakeTaskLayout(const LoanJobParams& p, const LoanTape& tape) {
-  TaskLayout t;
-  t.loans = static_cast<int64_t>(tape.loans.size());
   int max_remaining = 1;
   double loan_months = 0;
   for (const Loan& l : tape.loans) {
     max_remaining = std::max(max_remaining, l.remaining);
     loan_months += l.remaining;
   }
+  return MakeTaskLayout(p, static_cast<int64_t>(tape.loans.size()),
+                        max_remaining, loan_months);
+}
+
+TaskLayout MakeTaskLayout(const LoanJobParams& p, int64_t loans,
+                          int32_t max_remaining, double loan_months) {
+  TaskLayout t;
+  t.loans = loans;
+  max_remaining = std::max(max_remaining, 1);
   t.horizon = std::max(max_remaining + p.model.lag, 360);
   double months_per_loan =
       std::max(1.0, loan_months / std::max<int64_t>(1, t.loans));

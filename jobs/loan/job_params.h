@@ -45,6 +45,10 @@ struct TaskLayout {
       0;  // months of every rate path (longest remaining + lag, >= 360)
 };
 TaskLayout MakeTaskLayout(const LoanJobParams& p, const LoanTape& tape);
+// The same from a summary: `loans` loans, the longest remaining term and the
+// sum of remaining terms (a .gtape's header holds both).
+TaskLayout MakeTaskLayout(const LoanJobParams& p, int64_t loans,
+                          int32_t max_remaining, double total_remaining);
 
 // One task's payload.
 struct TaskRange {

@@ -13,6 +13,11 @@ namespace gridless {
 int GenLoansCommand(const std::vector<std::string>& args);
 // gridless loan-cashflows --balance B --rate R --term N ...
 int LoanCashflowsCommand(const std::vector<std::string>& args);
+// `gridless verify-manifest`: 0 when the tape matches the result's manifest,
+// 1 when it differs or cannot be read, 2 for a bad file or flag.
+int VerifyManifestCommand(const std::vector<std::string>& args);
+// gridless convert-tape TAPE --out FILE.gtape [--format F] [--skip-bad-rows]
+int ConvertTapeCommand(const std::vector<std::string>& args);
 
 }  // namespace gridless
 

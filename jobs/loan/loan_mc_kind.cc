@@ -5,7 +5,8 @@
 // into loan blocks x path blocks (loan-major task order).  Prepare (worker)
 // reads the tape once per job and keeps it immutable; Run projects one
 // block.  Merge unions the partials' ranges (partial.h); Finalize computes
-// the statistics and writes the files under "out".
+// the statistics, adds the run manifest (manifest.h) and writes the files
+// under "out".
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -15,6 +16,7 @@
 #include "jobs/builtin_kinds.h"
 #include "jobs/loan/job_params.h"
 #include "jobs/loan/loan_runner.h"
+#include "jobs/loan/manifest.h"
 #include "jobs/loan/partial.h"
 #include "jobs/loan/results.h"
 #include "jobs/pod_codec.h"
@@ -59,9 +61,13 @@ class LoanMcKind final : public JobKind {
       const PlanContext& ctx) const override {
     auto p = loan::ReadLoanJobParams(ctx.job);
     if (!p.ok()) return p.status();
-    auto tape = loan::ReadTape(p->tape, p->tape_options);
-    if (!tape.ok()) return tape.status();
-    loan::TaskLayout t = loan::MakeTaskLayout(*p, *tape);
+    // A text tape is read whole (a bad row refuses the job here); a .gtape
+    // is planned from its header alone.
+    auto loans = loan::OpenLoanSource(p->tape, p->tape_options);
+    if (!loans.ok()) return loans.status();
+    loan::TaskLayout t = loan::MakeTaskLayout(
+        *p, static_cast<int64_t>((*loans)->size()), (*loans)->max_remaining(),
+        (*loans)->total_remaining_months());
     if (auto s = CheckTaskCount(
             ctx, static_cast<uint64_t>(t.loan_blocks * t.path_blocks));
         !s.ok()) {
@@ -86,15 +92,15 @@ class LoanMcKind final : public JobKind {
       const JobContext& job) const override {
     auto p = loan::ReadLoanJobParams(job);
     if (!p.ok()) return p.status();
-    auto tape = loan::ReadTape(p->tape, p->tape_options);
-    if (!tape.ok()) {
+    auto loans = loan::OpenLoanSource(p->tape, p->tape_options);
+    if (!loans.ok()) {
       // The coordinator read it fine: a worker that cannot is misconfigured
       // (tape not on a shared filesystem) or the file changed.
       return absl::FailedPreconditionError(absl::StrCat(
-          "worker cannot read the loan tape: ", tape.status().message()));
+          "worker cannot read the loan tape: ", loans.status().message()));
     }
     return std::make_unique<loan::LoanMcRunner>(*std::move(p),
-                                                *std::move(tape));
+                                                *std::move(loans));
   }
 
   // Partials come from workers: each is decoded against the job's paths
@@ -130,14 +136,18 @@ class LoanMcKind final : public JobKind {
     if (!a.ok()) return a.status();
     auto result = loan::BuildResult(*p, *a);
     if (!result.ok()) return result.status();
+    auto manifest = loan::BuildManifest(job, *p, Parameters(), *a);
+    if (!manifest.ok()) return manifest.status();
+    *(*result->mutable_fields())["manifest"].mutable_struct_value() =
+        *std::move(manifest);
     if (!p->out.empty()) {
-      absl::StatusOr<loan::LoanTape> tape;
+      std::unique_ptr<loan::LoanSource> loans;
       if (p->per_loan) {
-        tape = loan::ReadTape(p->tape, p->tape_options);
-        if (!tape.ok()) return tape.status();
+        auto opened = loan::OpenLoanSource(p->tape, p->tape_options);
+        if (!opened.ok()) return opened.status();
+        loans = *std::move(opened);
       }
-      auto s = loan::WriteResultFiles(*p, *a, *result,
-                                      p->per_loan ? &*tape : nullptr);
+      auto s = loan::WriteResultFiles(*p, *a, *result, loans.get());
       if (!s.ok()) return s;
       (*result->mutable_fields())["out"].set_string_value(p->out);
     }

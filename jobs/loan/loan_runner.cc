@@ -20,9 +20,15 @@ constexpr int kSubBlock = 128;
 }  // namespace
 
 LoanMcRunner::LoanMcRunner(LoanJobParams params, LoanTape tape)
+    : LoanMcRunner(std::move(params), LoanSourceFromTape(std::move(tape))) {}
+
+LoanMcRunner::LoanMcRunner(LoanJobParams params,
+                           std::unique_ptr<const LoanSource> loans)
     : params_(std::move(params)),
-      tape_(std::move(tape)),
-      layout_(MakeTaskLayout(params_, tape_)),
+      source_(std::move(loans)),
+      layout_(MakeTaskLayout(params_, static_cast<int64_t>(source_->size()),
+                             source_->max_remaining(),
+                             source_->total_remaining_months())),
       smm_by_age_(SmmByAge(params_.model)),
       mdr_by_age_(MdrByAge(params_.model)),
       scenarios_(params_.model, layout_.horizon) {}
@@ -37,13 +43,14 @@ absl::StatusOr<std::string> LoanMcRunner::Run(const TaskContext& task) {
 
 absl::StatusOr<LoanPartial> LoanMcRunner::RunRange(
     const TaskRange& r, const CancelToken* cancel) const {
-  if (r.loan_begin >= r.loan_end || r.loan_end > tape_.loans.size() ||
+  const LoanTape& facts = source_->facts();
+  if (r.loan_begin >= r.loan_end || r.loan_end > source_->size() ||
       r.path_begin >= r.path_end ||
       r.path_end > static_cast<uint64_t>(params_.paths)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "loan-mc task: loans [", r.loan_begin, ", ", r.loan_end, ") paths [",
-        r.path_begin, ", ", r.path_end, ") outside the job's ",
-        tape_.loans.size(), " loans and ", params_.paths,
+        r.path_begin, ", ", r.path_end, ") outside the job's ", source_->size(),
+        " loans and ", params_.paths,
         " paths (was the tape changed after the job was planned?)"));
   }
   const int64_t num_paths = r.path_end - r.path_begin;
@@ -76,6 +83,7 @@ absl::StatusOr<LoanPartial> LoanMcRunner::RunRange(
                     m.credit.ltv_slope,
                     m.credit.liquidation_cost};
   std::vector<double> buffers(10 * kSubBlock);
+  std::vector<Loan> copied;  // a sub-block of a source that copies (.gtape)
   double* b = buffers.data();
   KernelScratch scratch{b, b + kSubBlock, b + 2 * kSubBlock, b + 3 * kSubBlock,
                         b + 9 * kSubBlock};
@@ -84,8 +92,14 @@ absl::StatusOr<LoanPartial> LoanMcRunner::RunRange(
   for (uint64_t first = r.loan_begin; first < r.loan_end; first += kSubBlock) {
     const int n =
         static_cast<int>(std::min<uint64_t>(kSubBlock, r.loan_end - first));
-    const LoanBlock block = MakeLoanBlock(
-        &tape_.loans[first], n, m.servicing_fee, ltv ? &m.credit : nullptr);
+    const Loan* span = source_->Span(first, n);
+    if (span == nullptr) {
+      copied.resize(n);
+      if (auto s = source_->Fill(first, n, copied.data()); !s.ok()) return s;
+      span = copied.data();
+    }
+    const LoanBlock block =
+        MakeLoanBlock(span, n, m.servicing_fee, ltv ? &m.credit : nullptr);
     const KernelLoans loans = block.View();
     for (int64_t k = 0; k < num_paths; ++k) {
       if (cancel != nullptr && cancel->cancelled()) {
@@ -127,13 +141,13 @@ absl::StatusOr<LoanPartial> LoanMcRunner::RunRange(
   if (r.path_begin == 0) part.header.loans = r.loan_end - r.loan_begin;
   if (r.path_begin == 0 && r.loan_begin == 0) {
     PartialHeader& h = part.header;
-    h.tape_rows = tape_.rows;
-    h.skipped_rows = tape_.skipped_rows;
-    h.inactive_loans = tape_.inactive_loans;
+    h.tape_rows = facts.rows;
+    h.skipped_rows = facts.skipped_rows;
+    h.inactive_loans = facts.inactive_loans;
     for (int i = 0; i < kNumRowProblems; ++i) {
-      h.skipped_by_problem[i] = tape_.skipped_by_problem[i];
+      h.skipped_by_problem[i] = facts.skipped_by_problem[i];
     }
-    for (const auto& e : tape_.skipped_examples) {
+    for (const auto& e : facts.skipped_examples) {
       absl::StrAppend(&part.examples, e, "\n");
     }
   }

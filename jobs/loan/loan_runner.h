@@ -1,6 +1,7 @@
 // The worker side of loan-mc: one LoanMcRunner per job per worker process
-// holds the tape (read once, immutable) and the model's tables; Run
-// projects one task (a loan block x a path block) into a LoanPartial.
+// holds the loan source (a text tape read once, or a mapped .gtape) and the
+// model's tables; Run projects one task (a loan block x a path block) into a
+// LoanPartial.
 //
 // Run is called concurrently from every worker slot: all shared state is
 // const, and each call keeps its buffers on its own stack/heap.
@@ -13,6 +14,7 @@
 
 #include "jobs/job.h"
 #include "jobs/loan/job_params.h"
+#include "jobs/loan/loan_source.h"
 #include "jobs/loan/partial.h"
 #include "jobs/loan/scenario.h"
 #include "jobs/loan/tape.h"
@@ -22,6 +24,7 @@ namespace gridless::loan {
 class LoanMcRunner final : public TaskRunner {
  public:
   LoanMcRunner(LoanJobParams params, LoanTape tape);
+  LoanMcRunner(LoanJobParams params, std::unique_ptr<const LoanSource> loans);
 
   absl::StatusOr<std::string> Run(const TaskContext& task) override;
   // Run without the encoding, for tests and benchmarks.
@@ -32,7 +35,7 @@ class LoanMcRunner final : public TaskRunner {
 
  private:
   const LoanJobParams params_;
-  const LoanTape tape_;
+  const std::unique_ptr<const LoanSource> source_;
   const TaskLayout layout_;
   const std::vector<double> smm_by_age_;
   const std::vector<double> mdr_by_age_;

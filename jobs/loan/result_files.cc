@@ -20,7 +20,7 @@ namespace gridless::loan {
 
 absl::Status WriteResultFiles(const LoanJobParams& p, const LoanPartial& acc,
                               const google::protobuf::Struct& result,
-                              const LoanTape* tape) {
+                              const LoanSource* loans) {
   std::error_code ec;
   std::filesystem::create_directories(p.out, ec);
   if (ec) {
@@ -56,23 +56,22 @@ absl::Status WriteResultFiles(const LoanJobParams& p, const LoanPartial& acc,
       return s;
   }
   if (p.per_loan) {
-    if (tape == nullptr || acc.header.loan_begin != 0 ||
-        acc.header.loan_end != tape->loans.size()) {
+    if (loans == nullptr || acc.header.loan_begin != 0 ||
+        acc.header.loan_end != loans->size()) {
       return absl::DataLossError(
           "loans.csv: the per-loan results do not cover the tape");
     }
     double paths = static_cast<double>(p.paths);
     std::string csv = "loan_id,pv_mean,pv_stderr,expected_loss\n";
-    for (size_t l = 0; l < tape->loans.size(); ++l) {
+    for (uint64_t l = 0; l < loans->size(); ++l) {
       const double* row = &acc.loans[l * kNumLoanFields];
       double mean = row[kLoanPv] / paths;
       double var = paths > 1
                        ? std::max(0.0, (row[kLoanPv2] - paths * mean * mean) /
                                            (paths - 1))
                        : 0.0;
-      absl::StrAppendFormat(&csv, "%s,%.17g,%.17g,%.17g\n", tape->loans[l].id,
-                            mean, std::sqrt(var / paths),
-                            row[kLoanLoss] / paths);
+      absl::StrAppendFormat(&csv, "%s,%.17g,%.17g,%.17g\n", loans->Id(l), mean,
+                            std::sqrt(var / paths), row[kLoanLoss] / paths);
     }
     if (auto s = WriteFileAtomically(p.out + "/loans.csv", csv); !s.ok())
       return s;

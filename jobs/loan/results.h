@@ -15,6 +15,7 @@
 #include "jobs/loan/job_params.h"
 #include "jobs/loan/partial.h"
 #include "jobs/loan/tape.h"
+#include "jobs/loan/loan_source.h"
 
 namespace gridless::loan {
 
@@ -25,7 +26,7 @@ absl::StatusOr<google::protobuf::Struct> BuildResult(const LoanJobParams& p,
 // for loans.csv; it may be null when !p.per_loan.
 absl::Status WriteResultFiles(const LoanJobParams& p, const LoanPartial& acc,
                               const google::protobuf::Struct& result,
-                              const LoanTape* tape);
+                              const LoanSource* loans);
 
 }  // namespace gridless::loan
 

@@ -82,6 +82,10 @@ absl::StatusOr<LoanTape> ReadTape(const std::string& path,
 // Parses "YYYY-MM" or "YYYYMM" into year * 12 + month - 1.
 absl::StatusOr<int> ParseYearMonth(std::string_view text);
 
+// The layout ReadTape's "auto" would pick for the file at `path`, from its
+// first line only (the run manifest reports it without reading the rows).
+absl::StatusOr<TapeFormat> DetectTapeFormatOfFile(const std::string& path);
+
 }  // namespace gridless::loan
 
 #endif  // GRIDLESS_JOBS_LOAN_TAPE_H_

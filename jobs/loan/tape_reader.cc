@@ -2,6 +2,7 @@
 // that layout's reader.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -187,6 +188,29 @@ absl::StatusOr<LoanTape> ReadTape(const std::string& path,
         tape.skipped_rows, " skipped, ", tape.inactive_loans, " inactive)"));
   }
   return tape;
+}
+
+absl::StatusOr<TapeFormat> DetectTapeFormatOfFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::NotFoundError(absl::StrCat("cannot open loan tape \"", path,
+                                            "\": ", std::strerror(errno)));
+  }
+  struct stat st;
+  std::string head(kMaxTapeLineBytes, '\0');
+  ssize_t got = -1;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    got = ::pread(fd, head.data(), head.size(), 0);
+  }
+  ::close(fd);
+  if (got < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", path, "\" is not a readable regular file"));
+  }
+  head.resize(static_cast<size_t>(got));
+  std::string_view first(head);
+  first = first.substr(0, first.find('\n'));
+  return DetectTapeFormat(first, path);
 }
 
 }  // namespace gridless::loan
