@@ -23,7 +23,7 @@ struct CoordinatorOptions {
   // HOST:PORT to serve gRPC on.  Port 0 picks a free port (see address()).
   // Loopback by default.
   std::string listen = "127.0.0.1:7070";
-  // HOST:PORT for the HTTP endpoints /healthz and /metrics; "" = none.
+  // HOST:PORT for the dashboard, /api/, /healthz and /metrics; "" = none.
   std::string http_listen;
   // A lease not renewed by a heartbeat for this long goes back to the queue.
   absl::Duration lease_timeout = absl::Seconds(10);

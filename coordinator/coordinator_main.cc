@@ -44,7 +44,8 @@ int CoordinatorMain(int argc, char** argv) {
   flags.String("listen", &options.listen,
                "HOST:PORT to serve gRPC on (port 0 picks a free port)");
   flags.String("http", &options.http_listen,
-               "HOST:PORT for /healthz and /metrics (none when empty)");
+               "HOST:PORT for the dashboard, /api/, /healthz and /metrics "
+               "(none when empty)");
   flags.Double("lease-timeout", &lease_timeout_s, 0.1, 86400,
                "seconds without a message from a worker before its tasks go "
                "back to the queue");
@@ -144,8 +145,10 @@ int CoordinatorMain(int argc, char** argv) {
                                       "accept them)");
   }
   if (!(*coordinator)->http_address().empty() && !quiet) {
-    std::fprintf(stderr, "%s: HTTP (/healthz, /metrics) on %s\n", kProgram,
-                 (*coordinator)->http_address().c_str());
+    std::fprintf(
+        stderr,
+        "%s: HTTP (dashboard, /api/, /healthz, /metrics) on http://%s/\n",
+        kProgram, (*coordinator)->http_address().c_str());
   }
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
