@@ -145,10 +145,9 @@ int CoordinatorMain(int argc, char** argv) {
                                       "accept them)");
   }
   if (!(*coordinator)->http_address().empty() && !quiet) {
-    std::fprintf(
-        stderr,
-        "%s: HTTP (dashboard, /api/, /healthz, /metrics) on http://%s/\n",
-        kProgram, (*coordinator)->http_address().c_str());
+    std::fprintf(stderr,
+                 "%s: HTTP (dashboard, /api/, /healthz, /metrics) on %s\n",
+                 kProgram, (*coordinator)->http_address().c_str());
   }
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -45,7 +45,7 @@ value_of() { awk -v k="$2" 'index($0, k " ") == 1 { print $2; exit }' "$1"; }
 pids+=($!)
 addr=$(address_in "$work/coord.out" "listening on")
 [[ -n "$addr" ]] || fail "coordinator did not start: $(cat "$work/coord.err")"
-http=$(address_in "$work/coord.err" "HTTP (\/healthz, \/metrics) on")
+http=$(address_in "$work/coord.err" "HTTP (dashboard, \/api\/, \/healthz, \/metrics) on")
 [[ -n "$http" ]] || fail "coordinator printed no HTTP address: $(cat "$work/coord.err")"
 
 "$bin/gridless-worker" --coordinator "$addr" --slots 2 --http 127.0.0.1:0 \
