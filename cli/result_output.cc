@@ -203,6 +203,34 @@ std::string FormatDuration(double seconds) {
   return absl::StrFormat("%d h %02d min", s / 3600, (s % 3600) / 60);
 }
 
+// A run manifest (loan-mc, docs/LOAN_MODEL.md) is long: the text view names
+// the tape's hash and the build; --json and summary.json hold all of it.
+static std::string ManifestSummary(const google::protobuf::Value& manifest) {
+  if (!manifest.has_struct_value()) return HumanValue(manifest);
+  const auto& m = manifest.struct_value().fields();
+  auto text = [](const google::protobuf::Value* v) {
+    return v != nullptr && v->has_string_value() ? v->string_value()
+                                                 : std::string("?");
+  };
+  auto field =
+      [](const google::protobuf::Map<std::string, google::protobuf::Value>& f,
+         const char* key) -> const google::protobuf::Value* {
+    auto it = f.find(key);
+    return it == f.end() ? nullptr : &it->second;
+  };
+  const google::protobuf::Value* tape = field(m, "tape");
+  const google::protobuf::Value* build = field(m, "build");
+  std::string sha = tape != nullptr && tape->has_struct_value()
+                        ? text(field(tape->struct_value().fields(), "sha256"))
+                        : "?";
+  return absl::StrCat("tape sha256 ", sha.substr(0, 16), "..., build ",
+                      build != nullptr && build->has_struct_value()
+                          ? text(field(build->struct_value().fields(), "id"))
+                          : "?",
+                      ", seed ", text(field(m, "seed")),
+                      " (all of it: --json, or summary.json under out)");
+}
+
 std::string JobResultToText(const v1::JobResult& result) {
   const v1::Progress& p = result.progress();
   const v1::TaskCounts& t = p.tasks();
@@ -232,7 +260,9 @@ std::string JobResultToText(const v1::JobResult& result) {
   for (absl::string_view k : SortedKeys(r)) width = std::max(width, k.size());
   for (absl::string_view k : SortedKeys(r)) {
     absl::StrAppend(&out, "    ", k, std::string(width - k.size() + 2, ' '),
-                    HumanValue(r.fields().at(std::string(k))), "\n");
+                    k == "manifest" ? ManifestSummary(r.fields().at("manifest"))
+                                    : HumanValue(r.fields().at(std::string(k))),
+                    "\n");
   }
   return out;
 }

@@ -89,6 +89,26 @@ TEST(JobResultToTextTest, ReadableSummary) {
   EXPECT_THAT(text, HasSubstr("price        2.133371862"));
 }
 
+TEST(JobResultToTextTest, ManifestIsSummarizedNotDumped) {
+  v1::JobResult r = SampleResult();
+  auto& m = *(*r.mutable_result()->mutable_fields())["manifest"]
+                 .mutable_struct_value()
+                 ->mutable_fields();
+  (*m["tape"].mutable_struct_value()->mutable_fields())["sha256"]
+      .set_string_value(std::string(64, 'a'));
+  (*m["build"].mutable_struct_value()->mutable_fields())["id"]
+      .set_string_value("0.1.0+abc");
+  m["seed"].set_string_value("42");
+  (*m["parameters"].mutable_struct_value()->mutable_fields())["psa"]
+      .set_number_value(100);
+  std::string text = JobResultToText(r);
+  EXPECT_THAT(text, HasSubstr("tape sha256 aaaaaaaaaaaaaaaa..., build "
+                              "0.1.0+abc, seed 42"));
+  EXPECT_THAT(text, testing::Not(HasSubstr("psa")));
+  // --json keeps all of it.
+  EXPECT_THAT(JobResultToJson(r), HasSubstr("\"psa\":100"));
+}
+
 TEST(StateNameTest, Lowercase) {
   EXPECT_EQ(StateName(v1::JOB_STATE_SUCCEEDED), "succeeded");
   EXPECT_EQ(StateName(v1::JOB_STATE_FAILED), "failed");
